@@ -1,0 +1,1 @@
+"""Fixtures shared by every test: actors, the MOR token on the fork, amounts."""
