@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IComputePool} from "./interfaces/IComputePool.sol";
+import {Days} from "./libraries/Days.sol";
+import {SessionMath} from "./libraries/SessionMath.sol";
+
+/// @title ComputePool
+/// @notice The Compute Contract (PROTOCOL.md §4). MOR leaves it only through `claim`, only to a
+/// provider, only up to what the provider is owed and what is left of the day's budget.
+/// @dev The ledger (`_day.balance`) is the MOR the pool accounts for; it changes only by `fund`,
+/// `absorbSurplus` and `claim`, so `mor.balanceOf(pool) >= ledger` always, with equality unless
+/// someone sent MOR by plain transfer and nobody has absorbed it yet.
+contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice The MOR token.
+    IERC20 public immutable mor;
+    /// @notice The session router, the only account that may credit.
+    address public immutable router;
+
+    /// @dev The day's books, one slot: [balance 96 | paid 96 | day 32 | budgetBps 16].
+    struct DayBook {
+        uint96 balance;
+        uint96 paid;
+        uint32 day;
+        uint16 budgetBps;
+    }
+
+    /// @dev Fixed at a day's first transaction, one slot: [budget 96 | closingBalance 96].
+    struct DayClose {
+        uint96 budget;
+        uint96 closingBalance;
+    }
+
+    DayBook private _book;
+    DayClose private _close;
+    mapping(address provider => uint256) private _owed;
+
+    constructor(IERC20 mor_, address router_, address owner_) Ownable(owner_) {
+        mor = mor_;
+        router = router_;
+        _book = DayBook({balance: 0, paid: 0, day: SafeCast.toUint32(Days.today()), budgetBps: 100});
+        emit ParameterChanged("budgetBps", 100);
+    }
+
+    /// @inheritdoc IComputePool
+    function fund(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        DayBook memory book = _closeBooks();
+        book.balance = SafeCast.toUint96(book.balance + amount);
+        _book = book;
+        emit Funded(msg.sender, amount, book.balance);
+
+        mor.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IComputePool
+    function absorbSurplus() external nonReentrant {
+        DayBook memory book = _closeBooks();
+        uint256 surplus = mor.balanceOf(address(this)) - book.balance;
+        if (surplus == 0) revert NoSurplus();
+        book.balance = SafeCast.toUint96(book.balance + surplus);
+        _book = book;
+        emit SurplusAbsorbed(surplus, book.balance);
+    }
+
+    /// @inheritdoc IComputePool
+    function credit(address provider, uint256 amount) external {
+        if (msg.sender != router) revert NotSessionRouter(msg.sender);
+        uint256 owedNow = _owed[provider] + amount;
+        _owed[provider] = owedNow;
+        emit Credited(provider, amount, owedNow);
+    }
+
+    /// @inheritdoc IComputePool
+    function claim(address provider) external nonReentrant returns (uint256 paid) {
+        DayBook memory book = _closeBooks();
+        uint256 owedNow = _owed[provider];
+        uint256 budget = _close.budget;
+        uint256 left = budget > book.paid ? budget - book.paid : 0;
+        paid = Math.min(owedNow, left);
+        if (paid == 0) revert NothingToClaim(owedNow, left);
+
+        // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (budgetBps <= 10000).
+        unchecked {
+            _owed[provider] = owedNow - paid;
+            book.balance -= uint96(paid);
+            book.paid += uint96(paid);
+        }
+        _book = book;
+        emit Claimed(provider, msg.sender, paid, owedNow - paid);
+
+        mor.safeTransfer(provider, paid);
+    }
+
+    /// @inheritdoc IComputePool
+    function setBudgetBps(uint256 budgetBps_) external onlyOwner {
+        if (budgetBps_ == 0 || budgetBps_ > SessionMath.BPS) revert InvalidBudgetBps(budgetBps_);
+        DayBook memory book = _closeBooks();
+        book.budgetBps = uint16(budgetBps_);
+        _book = book;
+        emit ParameterChanged("budgetBps", budgetBps_);
+    }
+
+    /// @inheritdoc IComputePool
+    function poolBalance() external view returns (uint256) {
+        return _book.balance;
+    }
+
+    /// @inheritdoc IComputePool
+    function today() external view returns (uint256 budget, uint256 paid, uint256 poolBalance) {
+        DayBook memory book = _book;
+        if (Days.today() > book.day) return (SessionMath.budget(book.balance, book.budgetBps), 0, book.balance);
+        return (_close.budget, book.paid, book.balance);
+    }
+
+    /// @inheritdoc IComputePool
+    function lastClose() external view returns (uint256 day, uint256 closingBalance) {
+        return (_book.day, _close.closingBalance);
+    }
+
+    /// @inheritdoc IComputePool
+    function owed(address provider) external view returns (uint256) {
+        return _owed[provider];
+    }
+
+    /// @inheritdoc IComputePool
+    function budgetBps() external view returns (uint256) {
+        return _book.budgetBps;
+    }
+
+    /// @inheritdoc IComputePool
+    function sessionRouter() external view returns (address) {
+        return router;
+    }
+
+    /// @dev Closes the previous day's books at the first transaction of a day: the ledger balance
+    /// as it stands before this transaction's own effect is the closing balance, and it fixes
+    /// today's budget. Returns the day's book for the caller to update and write once.
+    function _closeBooks() private returns (DayBook memory book) {
+        book = _book;
+        uint256 day = Days.today();
+        if (day > book.day) {
+            uint256 budget = SessionMath.budget(book.balance, book.budgetBps);
+            book.day = SafeCast.toUint32(day);
+            book.paid = 0;
+            // budget <= balance < 2^96, so the cast cannot truncate.
+            _close = DayClose({budget: uint96(budget), closingBalance: book.balance});
+            emit DayClosed(day, book.balance, budget);
+        }
+    }
+}

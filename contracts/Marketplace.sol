@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IMarketplace} from "./interfaces/IMarketplace.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {BidIds} from "./libraries/BidIds.sol";
+
+/// @title Marketplace
+/// @notice Providers and their bids (PROTOCOL.md §1, §3). A provider registers with an endpoint
+/// and locked MOR, names a signer, and posts one bid per model at a price per second. Stake is
+/// only locked: the one path that moves it is `deregister`, which pays it back to the provider.
+/// Bid fees are the only MOR governance may withdraw.
+contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTransient, Multicall {
+    using SafeERC20 for IERC20;
+
+    /// @notice Longest endpoint, in bytes: room for a URL with host, port and path.
+    uint256 public constant MAX_ENDPOINT_LENGTH = 128;
+
+    /// @notice The MOR token.
+    IERC20 public immutable mor;
+    /// @notice The model registry.
+    IModelRegistry public immutable models;
+
+    /// @dev One slot: [signer 160 | stake 88 | registered 8]. uint88 holds 3e26 wei, seven times
+    /// MOR's 42M supply.
+    struct ProviderRecord {
+        address signer;
+        uint88 stake;
+        bool registered;
+    }
+
+    /// @dev One slot: [price 64 | version 64 | postedAt 40 | modelPos 32 | providerPos 32 | active 8]
+    /// = 240 bits. `version` is the pair's latest version, kept after deletion so ids never repeat.
+    struct BidRecord {
+        uint64 price;
+        uint64 version;
+        uint40 postedAt;
+        uint32 modelPos;
+        uint32 providerPos;
+        bool active;
+    }
+
+    /// @dev One slot: [minProviderStake 88 | minPrice 64 | maxPrice 64 | whitelistEnabled 8].
+    struct Params {
+        uint88 minProviderStake;
+        uint64 minPrice;
+        uint64 maxPrice;
+        bool whitelistEnabled;
+    }
+
+    mapping(address provider => ProviderRecord) private _providers;
+    mapping(address provider => string) private _endpoints;
+    mapping(address provider => mapping(uint32 modelId => BidRecord)) private _bids;
+    mapping(uint32 modelId => address[]) private _modelBidders;
+    mapping(address provider => uint32[]) private _providerModels;
+    mapping(address account => bool) private _whitelist;
+    Params private _params;
+    uint96 private _bidFee;
+    uint96 private _feeBalance;
+    uint256 private _totalStake;
+
+    constructor(IERC20 mor_, IModelRegistry models_, address owner_) Ownable(owner_) {
+        mor = mor_;
+        models = models_;
+        _params = Params({minProviderStake: 0, minPrice: 1, maxPrice: type(uint64).max, whitelistEnabled: true});
+    }
+
+    // ---------------------------------------------------------------- providers
+
+    /// @inheritdoc IMarketplace
+    function register(string calldata endpoint, uint256 stake) external whenNotPaused nonReentrant {
+        uint256 length = bytes(endpoint).length;
+        if (length == 0) revert EmptyEndpoint();
+        if (length > MAX_ENDPOINT_LENGTH) revert EndpointTooLong(length, MAX_ENDPOINT_LENGTH);
+        Params memory params = _params;
+        if (params.whitelistEnabled && !_whitelist[msg.sender]) revert NotWhitelisted(msg.sender);
+
+        ProviderRecord storage record = _providers[msg.sender];
+        uint256 total = record.stake + stake;
+        if (!params.whitelistEnabled && total < params.minProviderStake) {
+            revert ProviderStakeBelowMinimum(total, params.minProviderStake);
+        }
+        record.registered = true;
+        record.stake = SafeCast.toUint88(total);
+        _totalStake += stake;
+        _endpoints[msg.sender] = endpoint;
+        emit ProviderRegistered(msg.sender, endpoint);
+
+        if (stake > 0) {
+            emit ProviderStakeAdded(msg.sender, stake, total);
+            mor.safeTransferFrom(msg.sender, address(this), stake);
+        }
+    }
+
+    /// @inheritdoc IMarketplace
+    function addStake(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        ProviderRecord storage record = _requireRegistered(msg.sender);
+        uint256 total = record.stake + amount;
+        record.stake = SafeCast.toUint88(total);
+        _totalStake += amount;
+        emit ProviderStakeAdded(msg.sender, amount, total);
+
+        mor.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IMarketplace
+    function setSigner(address signer) external {
+        _requireRegistered(msg.sender).signer = signer;
+        emit ProviderSignerSet(msg.sender, signer);
+    }
+
+    /// @inheritdoc IMarketplace
+    function deregister() external nonReentrant {
+        ProviderRecord storage record = _requireRegistered(msg.sender);
+        uint256 bids = _providerModels[msg.sender].length;
+        if (bids != 0) revert ProviderHasActiveBids(bids);
+
+        uint256 stake = record.stake;
+        record.stake = 0;
+        record.registered = false;
+        _totalStake -= stake;
+        delete _endpoints[msg.sender];
+        emit ProviderDeregistered(msg.sender, stake);
+
+        if (stake > 0) mor.safeTransfer(msg.sender, stake);
+    }
+
+    // ---------------------------------------------------------------- bids
+
+    /// @inheritdoc IMarketplace
+    function postBid(uint32 modelId, uint256 pricePerSecond) external whenNotPaused nonReentrant returns (uint256 bidId) {
+        Params memory params = _params;
+        ProviderRecord storage provider_ = _requireRegistered(msg.sender);
+        if (!params.whitelistEnabled && provider_.stake < params.minProviderStake) {
+            revert ProviderStakeBelowMinimum(provider_.stake, params.minProviderStake);
+        }
+        if (pricePerSecond < params.minPrice || pricePerSecond > params.maxPrice) {
+            revert PriceOutOfRange(pricePerSecond, params.minPrice, params.maxPrice);
+        }
+        if (!models.isActive(modelId)) revert IModelRegistry.ModelNotActive(modelId);
+
+        BidRecord storage record = _bids[msg.sender][modelId];
+        if (record.active) {
+            emit BidDeleted(BidIds.encode(msg.sender, modelId, record.version), msg.sender, modelId);
+        } else {
+            record.modelPos = SafeCast.toUint32(_modelBidders[modelId].length);
+            record.providerPos = SafeCast.toUint32(_providerModels[msg.sender].length);
+            record.active = true;
+            _modelBidders[modelId].push(msg.sender);
+            _providerModels[msg.sender].push(modelId);
+        }
+        // Cannot overflow: a version grows by one per post, and 2^64 posts cannot be paid for.
+        unchecked {
+            ++record.version;
+        }
+        record.price = uint64(pricePerSecond); // within maxPrice <= type(uint64).max, checked above
+        record.postedAt = SafeCast.toUint40(block.timestamp);
+        bidId = BidIds.encode(msg.sender, modelId, record.version);
+        uint256 fee = _bidFee;
+        emit BidPosted(bidId, msg.sender, modelId, pricePerSecond, fee);
+
+        if (fee > 0) {
+            _feeBalance += uint96(fee);
+            mor.safeTransferFrom(msg.sender, address(this), fee);
+        }
+    }
+
+    /// @inheritdoc IMarketplace
+    function deleteBid(uint256 bidId) external {
+        address bidProvider = BidIds.provider(bidId);
+        if (bidProvider != msg.sender) revert NotBidProvider(bidId, msg.sender);
+        uint32 modelId = BidIds.modelId(bidId);
+        BidRecord storage record = _bids[msg.sender][modelId];
+        if (!record.active || record.version != BidIds.version(bidId)) revert BidNotActive(bidId);
+
+        record.active = false;
+        _removeFromModel(modelId, record.modelPos);
+        _removeFromProvider(msg.sender, record.providerPos);
+        emit BidDeleted(bidId, msg.sender, modelId);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc IMarketplace
+    function setWhitelisted(address account, bool whitelisted) external onlyOwner {
+        if (account == address(0)) revert ZeroAddress();
+        _whitelist[account] = whitelisted;
+        emit WhitelistSet(account, whitelisted);
+    }
+
+    /// @inheritdoc IMarketplace
+    function disableWhitelist() external onlyOwner {
+        if (!_params.whitelistEnabled) revert WhitelistAlreadyDisabled();
+        _params.whitelistEnabled = false;
+        emit WhitelistDisabled();
+    }
+
+    /// @inheritdoc IMarketplace
+    function setMinProviderStake(uint256 minimum) external onlyOwner {
+        _params.minProviderStake = SafeCast.toUint88(minimum);
+        emit ParameterChanged("minProviderStake", minimum);
+    }
+
+    /// @inheritdoc IMarketplace
+    function setPriceBounds(uint256 minimum, uint256 maximum) external onlyOwner {
+        if (minimum == 0 || minimum > maximum || maximum > type(uint64).max) revert InvalidPriceBounds(minimum, maximum);
+        _params.minPrice = uint64(minimum);
+        _params.maxPrice = uint64(maximum);
+        emit ParameterChanged("minPricePerSecond", minimum);
+        emit ParameterChanged("maxPricePerSecond", maximum);
+    }
+
+    /// @inheritdoc IMarketplace
+    function setBidFee(uint256 fee) external onlyOwner {
+        _bidFee = SafeCast.toUint96(fee);
+        emit ParameterChanged("bidFee", fee);
+    }
+
+    /// @inheritdoc IMarketplace
+    function withdrawFees(address to, uint256 amount) external onlyOwner nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        uint256 fees = _feeBalance;
+        if (amount > fees) revert InsufficientFees(fees, amount);
+        // Cannot underflow: amount <= fees, checked above.
+        unchecked {
+            _feeBalance = uint96(fees - amount);
+        }
+        emit FeesWithdrawn(to, amount);
+
+        mor.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IMarketplace
+    function pause() external onlyOwner {
+        _pause();
+    }
+
+    /// @inheritdoc IMarketplace
+    function unpause() external onlyOwner {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IMarketplace
+    function activeBid(uint256 bidId)
+        external
+        view
+        returns (address provider_, uint32 modelId, uint256 pricePerSecond, address signer)
+    {
+        provider_ = BidIds.provider(bidId);
+        modelId = BidIds.modelId(bidId);
+        BidRecord storage record = _bids[provider_][modelId];
+        if (!record.active || record.version != BidIds.version(bidId)) revert BidNotActive(bidId);
+        pricePerSecond = record.price;
+        signer = _signerOf(provider_);
+    }
+
+    /// @inheritdoc IMarketplace
+    function signerOf(address provider_) external view returns (address) {
+        return _signerOf(provider_);
+    }
+
+    /// @inheritdoc IMarketplace
+    function providerRecord(address provider_) external view returns (Provider memory) {
+        ProviderRecord storage record = _providers[provider_];
+        return Provider({
+            registered: record.registered,
+            stake: record.stake,
+            signer: record.signer,
+            activeBids: _providerModels[provider_].length,
+            endpoint: _endpoints[provider_]
+        });
+    }
+
+    /// @inheritdoc IMarketplace
+    function bid(uint256 bidId) external view returns (Bid memory) {
+        address provider_ = BidIds.provider(bidId);
+        uint32 modelId = BidIds.modelId(bidId);
+        uint64 version = BidIds.version(bidId);
+        BidRecord storage record = _bids[provider_][modelId];
+        bool current = record.version == version;
+        return Bid({
+            provider: provider_,
+            modelId: modelId,
+            version: version,
+            // A replaced version's price and time live in its BidPosted event, not in storage.
+            pricePerSecond: current ? record.price : 0,
+            postedAt: current ? record.postedAt : 0,
+            active: current && record.active
+        });
+    }
+
+    /// @inheritdoc IMarketplace
+    function activeBidOf(address provider_, uint32 modelId) external view returns (uint256) {
+        BidRecord storage record = _bids[provider_][modelId];
+        return record.active ? BidIds.encode(provider_, modelId, record.version) : 0;
+    }
+
+    /// @inheritdoc IMarketplace
+    function activeBidsOfModel(uint32 modelId, uint256 offset, uint256 limit) external view returns (uint256[] memory bidIds) {
+        address[] storage bidders = _modelBidders[modelId];
+        bidIds = new uint256[](_pageLength(bidders.length, offset, limit));
+        for (uint256 i = 0; i < bidIds.length; ++i) {
+            address bidder = bidders[offset + i];
+            bidIds[i] = BidIds.encode(bidder, modelId, _bids[bidder][modelId].version);
+        }
+    }
+
+    /// @inheritdoc IMarketplace
+    function activeBidsOfProvider(address provider_, uint256 offset, uint256 limit)
+        external
+        view
+        returns (uint256[] memory bidIds)
+    {
+        uint32[] storage modelIds = _providerModels[provider_];
+        bidIds = new uint256[](_pageLength(modelIds.length, offset, limit));
+        for (uint256 i = 0; i < bidIds.length; ++i) {
+            uint32 modelId = modelIds[offset + i];
+            bidIds[i] = BidIds.encode(provider_, modelId, _bids[provider_][modelId].version);
+        }
+    }
+
+    /// @inheritdoc IMarketplace
+    function activeBidCountOfModel(uint32 modelId) external view returns (uint256) {
+        return _modelBidders[modelId].length;
+    }
+
+    /// @inheritdoc IMarketplace
+    function isWhitelisted(address account) external view returns (bool) {
+        return _whitelist[account];
+    }
+
+    /// @inheritdoc IMarketplace
+    function whitelistEnabled() external view returns (bool) {
+        return _params.whitelistEnabled;
+    }
+
+    /// @inheritdoc IMarketplace
+    function minProviderStake() external view returns (uint256) {
+        return _params.minProviderStake;
+    }
+
+    /// @inheritdoc IMarketplace
+    function priceBounds() external view returns (uint256 minimum, uint256 maximum) {
+        return (_params.minPrice, _params.maxPrice);
+    }
+
+    /// @inheritdoc IMarketplace
+    function bidFee() external view returns (uint256) {
+        return _bidFee;
+    }
+
+    /// @inheritdoc IMarketplace
+    function totalStake() external view returns (uint256) {
+        return _totalStake;
+    }
+
+    /// @inheritdoc IMarketplace
+    function feeBalance() external view returns (uint256) {
+        return _feeBalance;
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _requireRegistered(address account) private view returns (ProviderRecord storage record) {
+        record = _providers[account];
+        if (!record.registered) revert ProviderNotRegistered(account);
+    }
+
+    function _signerOf(address provider_) private view returns (address) {
+        address signer = _providers[provider_].signer;
+        return signer == address(0) ? provider_ : signer;
+    }
+
+    /// @dev Number of items of a page at `offset` of at most `limit` items in a list of `length`.
+    function _pageLength(uint256 length, uint256 offset, uint256 limit) private pure returns (uint256) {
+        return offset >= length ? 0 : Math.min(limit, length - offset);
+    }
+
+    /// @dev Swap-and-pop: the model's last bidder takes the removed one's place. O(1).
+    function _removeFromModel(uint32 modelId, uint32 pos) private {
+        address[] storage bidders = _modelBidders[modelId];
+        address last = bidders[bidders.length - 1];
+        bidders[pos] = last;
+        _bids[last][modelId].modelPos = pos;
+        bidders.pop();
+    }
+
+    /// @dev Swap-and-pop on the provider's list of models. O(1).
+    function _removeFromProvider(address provider_, uint32 pos) private {
+        uint32[] storage modelIds = _providerModels[provider_];
+        uint32 last = modelIds[modelIds.length - 1];
+        modelIds[pos] = last;
+        _bids[provider_][last].providerPos = pos;
+        modelIds.pop();
+    }
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IMarketplace} from "./interfaces/IMarketplace.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+
+/// @title ModelRegistry
+/// @notice Models that providers bid for (PROTOCOL.md §2). Anyone registers a model; its owner
+/// updates the metadata and deregisters it once it has no active bids, getting the stake back.
+/// Governance sets the minimum stake and may pause new registrations; it can never move a stake.
+contract ModelRegistry is IModelRegistry, Ownable2Step, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Longest model name, in bytes.
+    uint256 public constant MAX_NAME_LENGTH = 64;
+    /// @notice Most tags per model.
+    uint256 public constant MAX_TAGS = 8;
+
+    /// @notice The MOR token.
+    IERC20 public immutable mor;
+    /// @notice The marketplace, asked for a model's active bids before deregistration.
+    IMarketplace public immutable marketplace;
+
+    /// @dev Slot layout of `ModelRecord`: [owner 160 | stake 88 | active 8], [contentId], name, tags.
+    struct ModelRecord {
+        address owner;
+        uint88 stake;
+        bool active;
+        bytes32 contentId;
+        string name;
+        bytes32[] tags;
+    }
+
+    mapping(uint32 modelId => ModelRecord) private _models;
+    uint32 private _modelCount;
+    uint256 private _minModelStake;
+    uint256 private _totalStake;
+
+    constructor(IERC20 mor_, IMarketplace marketplace_, address owner_) Ownable(owner_) {
+        mor = mor_;
+        marketplace = marketplace_;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerModel(string calldata name, bytes32 contentId, bytes32[] calldata tags, uint256 stake)
+        external
+        whenNotPaused
+        nonReentrant
+        returns (uint32 modelId)
+    {
+        _requireValidMetadata(name, tags);
+        if (stake < _minModelStake) revert ModelStakeBelowMinimum(stake, _minModelStake);
+
+        modelId = ++_modelCount;
+        ModelRecord storage record = _models[modelId];
+        record.owner = msg.sender;
+        record.stake = SafeCast.toUint88(stake);
+        record.active = true;
+        _totalStake += stake;
+        _writeMetadata(record, name, contentId, tags);
+        emit ModelRegistered(modelId, msg.sender, name, contentId, tags, stake);
+
+        if (stake > 0) mor.safeTransferFrom(msg.sender, address(this), stake);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function updateModel(uint32 modelId, string calldata name, bytes32 contentId, bytes32[] calldata tags) external {
+        ModelRecord storage record = _requireOwnedActiveModel(modelId);
+        _requireValidMetadata(name, tags);
+        _writeMetadata(record, name, contentId, tags);
+        emit ModelUpdated(modelId, name, contentId, tags);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function deregisterModel(uint32 modelId) external nonReentrant {
+        ModelRecord storage record = _requireOwnedActiveModel(modelId);
+        uint256 bids = marketplace.activeBidCountOfModel(modelId);
+        if (bids != 0) revert ModelHasActiveBids(modelId, bids);
+
+        uint256 stake = record.stake;
+        record.active = false;
+        record.stake = 0;
+        _totalStake -= stake;
+        emit ModelDeregistered(modelId, msg.sender, stake);
+
+        if (stake > 0) mor.safeTransfer(msg.sender, stake);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setMinModelStake(uint256 minimum) external onlyOwner {
+        _minModelStake = minimum;
+        emit ParameterChanged("minModelStake", minimum);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function pause() external onlyOwner {
+        _pause();
+    }
+
+    /// @inheritdoc IModelRegistry
+    function unpause() external onlyOwner {
+        _unpause();
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isActive(uint32 modelId) external view returns (bool) {
+        return _models[modelId].active;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function model(uint32 modelId) external view returns (Model memory) {
+        ModelRecord storage record = _models[modelId];
+        return Model({
+            owner: record.owner,
+            stake: record.stake,
+            active: record.active,
+            contentId: record.contentId,
+            name: record.name,
+            tags: record.tags
+        });
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelCount() external view returns (uint256) {
+        return _modelCount;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function totalStake() external view returns (uint256) {
+        return _totalStake;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function minModelStake() external view returns (uint256) {
+        return _minModelStake;
+    }
+
+    function _requireOwnedActiveModel(uint32 modelId) private view returns (ModelRecord storage record) {
+        record = _models[modelId];
+        if (!record.active) revert ModelNotActive(modelId);
+        if (record.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+    }
+
+    function _requireValidMetadata(string calldata name, bytes32[] calldata tags) private pure {
+        if (bytes(name).length == 0) revert EmptyName();
+        if (bytes(name).length > MAX_NAME_LENGTH) revert NameTooLong(bytes(name).length, MAX_NAME_LENGTH);
+        if (tags.length > MAX_TAGS) revert TooManyTags(tags.length, MAX_TAGS);
+    }
+
+    function _writeMetadata(ModelRecord storage record, string calldata name, bytes32 contentId, bytes32[] calldata tags)
+        private
+    {
+        record.name = name;
+        record.contentId = contentId;
+        record.tags = tags;
+    }
+}

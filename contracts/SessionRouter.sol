@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IComputePool} from "./interfaces/IComputePool.sol";
+import {IMarketplace} from "./interfaces/IMarketplace.sol";
+import {ISessionRouter} from "./interfaces/ISessionRouter.sol";
+import {Days} from "./libraries/Days.sol";
+import {SessionIds} from "./libraries/SessionIds.sol";
+import {SessionMath} from "./libraries/SessionMath.sol";
+
+/// @title SessionRouter
+/// @notice Opens and closes sessions (PROTOCOL.md §5), holds consumers' stakes, credits the
+/// compute pool for stipend-mode sessions, and records the statistics reputation reads.
+/// @dev MOR the router holds = stakes of open sessions + held stakes (released or not). Every
+/// path that moves it pays the session's consumer or, in direct mode, the session's provider.
+contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuardTransient, EIP712 {
+    using SafeERC20 for IERC20;
+
+    /// @notice EIP-712 type of a provider's approval to open a session.
+    bytes32 public constant APPROVAL_TYPEHASH =
+        keccak256("Approval(uint256 bidId,address consumer,uint96 nonce,uint256 deadline)");
+    /// @notice EIP-712 type of a provider's close receipt.
+    bytes32 public constant RECEIPT_TYPEHASH =
+        keccak256("Receipt(uint256 sessionId,uint32 ttftMs,uint32 tokensPerSecond,uint256 deadline)");
+
+    /// @notice The MOR token.
+    IERC20 public immutable mor;
+    /// @notice The marketplace of providers and bids.
+    IMarketplace public immutable marketplace;
+    /// @notice The compute pool that pays stipend-mode sessions.
+    IComputePool public immutable pool;
+
+    /// @dev A consumer's held stake, one slot: [held 96 | day 32]. The stake was held on `day`
+    /// and is released from the start of `day + 1`. Holds of one day add up; a hold of an
+    /// earlier day is always released before a new one is written, so one bucket suffices.
+    struct Hold {
+        uint96 amount;
+        uint32 day;
+    }
+
+    /// @dev One slot, read by every open: [minDuration 32 | maxDuration 32 | pinnedSupply 96 |
+    /// totalLocked 96]. `totalLocked` is the running sum of open sessions' stakes and held
+    /// stakes: the MOR the router owes its consumers (and, in direct mode, providers).
+    struct Params {
+        uint32 minDuration;
+        uint32 maxDuration;
+        uint96 pinnedSupply;
+        uint96 totalLocked;
+    }
+
+    uint256 private constant _DISPUTED = 1;
+    uint256 private constant _CLOSED_EARLY = 2;
+    uint256 private constant _RECEIPT = 4;
+
+    mapping(uint256 sessionId => Session) private _sessions;
+    mapping(address consumer => Hold) private _holds;
+    mapping(address provider => mapping(uint32 modelId => Stats)) private _stats;
+    Params private _params;
+
+    constructor(IERC20 mor_, IMarketplace marketplace_, IComputePool pool_, address owner_)
+        Ownable(owner_)
+        EIP712("MOR Compute SessionRouter", "1")
+    {
+        mor = mor_;
+        marketplace = marketplace_;
+        pool = pool_;
+        _params = Params({minDuration: 60, maxDuration: 1 days, pinnedSupply: 0, totalLocked: 0});
+        emit ParameterChanged("minSessionDuration", 60);
+        emit ParameterChanged("maxSessionDuration", 1 days);
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /// @inheritdoc ISessionRouter
+    function openSession(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, Mode mode, bytes calldata approval)
+        external
+        whenNotPaused
+        nonReentrant
+        returns (uint256 sessionId)
+    {
+        return _open(bidId, nonce, deadline, stake, mode, approval);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function openSessionWithPermit(
+        uint256 bidId,
+        uint96 nonce,
+        uint256 deadline,
+        uint256 stake,
+        Mode mode,
+        bytes calldata approval,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external whenNotPaused nonReentrant returns (uint256 sessionId) {
+        // A failed permit (front-run, or an allowance already given) must not block the open:
+        // the transferFrom below fails with the token's own error if the allowance is missing.
+        // solhint-disable-next-line no-empty-blocks
+        try IERC20Permit(address(mor)).permit(msg.sender, address(this), stake, permitDeadline, v, r, s) {} catch {}
+        return _open(bidId, nonce, deadline, stake, mode, approval);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function closeSession(uint256 sessionId) external nonReentrant {
+        _close(sessionId, false, 0, 0);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function closeSessionWithReceipt(
+        uint256 sessionId,
+        uint32 ttftMs,
+        uint32 tokensPerSecond,
+        uint256 deadline,
+        bytes calldata receipt
+    ) external nonReentrant {
+        if (block.timestamp > deadline) revert ReceiptExpired(deadline);
+        address signer = marketplace.signerOf(_sessions[sessionId].provider);
+        bytes32 digest = _receiptDigest(sessionId, ttftMs, tokensPerSecond, deadline);
+        if (!SignatureChecker.isValidSignatureNow(signer, digest, receipt)) revert InvalidReceiptSignature(signer);
+        _close(sessionId, true, ttftMs, tokensPerSecond);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function withdrawHeld() external nonReentrant {
+        uint256 released = _releaseHold(msg.sender);
+        if (released == 0) revert NothingToWithdraw(_holds[msg.sender].amount);
+        _params.totalLocked -= uint96(released);
+        mor.safeTransfer(msg.sender, released);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc ISessionRouter
+    function setDurationBounds(uint256 minimum, uint256 maximum) external onlyOwner {
+        if (minimum == 0 || minimum > maximum || maximum > type(uint32).max) revert InvalidDurationBounds(minimum, maximum);
+        _params.minDuration = uint32(minimum);
+        _params.maxDuration = uint32(maximum);
+        emit ParameterChanged("minSessionDuration", minimum);
+        emit ParameterChanged("maxSessionDuration", maximum);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function setReferenceSupply(uint256 supply) external onlyOwner {
+        _params.pinnedSupply = SafeCast.toUint96(supply);
+        emit ParameterChanged("referenceSupply", supply);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function pause() external onlyOwner {
+        _pause();
+    }
+
+    /// @inheritdoc ISessionRouter
+    function unpause() external onlyOwner {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISessionRouter
+    function session(uint256 sessionId) external view returns (Session memory) {
+        return _sessions[sessionId];
+    }
+
+    /// @inheritdoc ISessionRouter
+    function holdOf(address consumer) external view returns (uint256 held, uint256 withdrawable) {
+        Hold memory hold = _holds[consumer];
+        if (Days.today() > hold.day) return (0, hold.amount);
+        return (hold.amount, 0);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function stats(address provider, uint32 modelId) external view returns (Stats memory) {
+        return _stats[provider][modelId];
+    }
+
+    /// @inheritdoc ISessionRouter
+    function approvalDigest(uint256 bidId, address consumer, uint96 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _approvalDigest(bidId, consumer, nonce, deadline);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function receiptDigest(uint256 sessionId, uint32 ttftMs, uint32 tokensPerSecond, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _receiptDigest(sessionId, ttftMs, tokensPerSecond, deadline);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function stipendDuration(uint256 stake, uint256 pricePerSecond) external view returns (uint256) {
+        (uint256 budget,, uint256 poolBalance) = pool.today();
+        return SessionMath.stipendDuration(
+            stake, budget, _referenceSupply(poolBalance), pricePerSecond, _params.maxDuration
+        );
+    }
+
+    /// @inheritdoc ISessionRouter
+    function referenceSupply() external view returns (uint256) {
+        (,, uint256 poolBalance) = pool.today();
+        return _referenceSupply(poolBalance);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function totalLocked() external view returns (uint256) {
+        return _params.totalLocked;
+    }
+
+    /// @inheritdoc ISessionRouter
+    function durationBounds() external view returns (uint256 minimum, uint256 maximum) {
+        return (_params.minDuration, _params.maxDuration);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _open(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, Mode mode, bytes calldata approval)
+        private
+        returns (uint256 sessionId)
+    {
+        // --- Checks
+        if (stake == 0) revert ZeroStake();
+        sessionId = SessionIds.encode(msg.sender, nonce);
+        if (_sessions[sessionId].openedAt != 0) revert ApprovalAlreadyUsed(sessionId);
+        Session memory opened;
+        {
+            (address provider, uint32 modelId, uint256 price) = _approvedBid(bidId, nonce, deadline, approval);
+            uint256 duration = _duration(stake, mode, price);
+            opened = Session({
+                provider: provider,
+                pricePerSecond: uint64(price), // bid prices are bounded by type(uint64).max
+                modelId: modelId,
+                stake: SafeCast.toUint96(stake),
+                openedAt: SafeCast.toUint40(block.timestamp),
+                endsAt: SafeCast.toUint40(block.timestamp + duration),
+                closedAt: 0,
+                mode: mode
+            });
+        }
+
+        // --- Effects
+        uint256 released = _releaseHold(msg.sender);
+        _params.totalLocked = SafeCast.toUint96(_params.totalLocked + stake - released);
+        _sessions[sessionId] = opened;
+        emit SessionOpened(
+            sessionId, msg.sender, opened.provider, bidId, stake, mode, opened.pricePerSecond, opened.endsAt
+        );
+
+        // --- Interactions: released stake counts towards the new stake.
+        if (stake > released) {
+            mor.safeTransferFrom(msg.sender, address(this), stake - released);
+        } else if (released > stake) {
+            mor.safeTransfer(msg.sender, released - stake);
+        }
+    }
+
+    /// @dev The bid behind a valid, unexpired approval of the caller's session.
+    function _approvedBid(uint256 bidId, uint96 nonce, uint256 deadline, bytes calldata approval)
+        private
+        view
+        returns (address provider, uint32 modelId, uint256 price)
+    {
+        if (block.timestamp > deadline) revert ApprovalExpired(deadline);
+        address signer;
+        (provider, modelId, price, signer) = marketplace.activeBid(bidId);
+        if (!SignatureChecker.isValidSignatureNow(signer, _approvalDigest(bidId, msg.sender, nonce, deadline), approval)) {
+            revert InvalidApprovalSignature(signer);
+        }
+    }
+
+    /// @dev Seconds the stake buys at `price`, checked against the duration bounds.
+    function _duration(uint256 stake, Mode mode, uint256 price) private view returns (uint256 duration) {
+        Params memory params = _params;
+        if (mode == Mode.Stipend) {
+            (uint256 budget,, uint256 poolBalance) = pool.today();
+            duration = SessionMath.stipendDuration(stake, budget, _referenceSupply(poolBalance), price, params.maxDuration);
+        } else {
+            duration = SessionMath.directDuration(stake, price, params.maxDuration);
+        }
+        if (duration < params.minDuration) revert SessionTooShort(duration, params.minDuration);
+    }
+
+    function _close(uint256 sessionId, bool hasReceipt, uint32 ttftMs, uint32 tokensPerSecond) private {
+        // --- Checks
+        Session memory m = _sessions[sessionId];
+        if (m.openedAt == 0) revert UnknownSession(sessionId);
+        if (m.closedAt != 0) revert SessionAlreadyClosed(sessionId);
+        address consumer = SessionIds.consumer(sessionId);
+        bool beforeEnd = block.timestamp < m.endsAt;
+        if (
+            beforeEnd && msg.sender != consumer && msg.sender != m.provider
+                && msg.sender != marketplace.signerOf(m.provider)
+        ) revert NotAllowedToClose(sessionId, msg.sender);
+
+        // --- Effects
+        uint256 secondsProvided = SessionMath.secondsProvided(m.openedAt, m.endsAt, block.timestamp);
+        uint256 pay = m.pricePerSecond * secondsProvided;
+        uint256 flags = (!hasReceipt && msg.sender == consumer ? _DISPUTED : 0)
+            | (beforeEnd && msg.sender == consumer ? _CLOSED_EARLY : 0) | (hasReceipt ? _RECEIPT : 0);
+        _sessions[sessionId].closedAt = SafeCast.toUint40(block.timestamp);
+        _record(m.provider, m.modelId, secondsProvided, pay, flags, ttftMs, tokensPerSecond);
+        uint256 released = _releaseHold(consumer);
+        (uint256 returned, uint256 held) = _stakeBack(m, consumer, pay);
+        // The stake leaves the router but for the held part; a released hold leaves too.
+        _params.totalLocked -= uint96(m.stake - held + released);
+        emit SessionClosed(
+            sessionId,
+            msg.sender,
+            secondsProvided,
+            pay,
+            returned,
+            held,
+            flags & _DISPUTED != 0,
+            flags & _CLOSED_EARLY != 0
+        );
+        if (hasReceipt) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
+
+        // --- Interactions
+        if (pay > 0) {
+            if (m.mode == Mode.Stipend) pool.credit(m.provider, pay);
+            else mor.safeTransfer(m.provider, pay);
+        }
+        if (returned + released > 0) mor.safeTransfer(consumer, returned + released);
+    }
+
+    /// @dev Splits the stake of a closing session into what goes back now and what is held.
+    /// Stipend mode: the share of the stake that backed today's compute is held until tomorrow.
+    /// Direct mode: the provider's pay comes out of the stake and nothing is held.
+    function _stakeBack(Session memory m, address consumer, uint256 pay) private returns (uint256 returned, uint256 held) {
+        if (m.mode == Mode.Direct) {
+            // pay = price * seconds <= price * duration <= stake (directDuration rounds down).
+            return (m.stake - pay, 0);
+        }
+        uint256 today = Days.today();
+        uint256 secondsToday = SessionMath.secondsOnDay(m.openedAt, m.endsAt, block.timestamp, today);
+        held = SessionMath.heldPart(m.stake, secondsToday, m.endsAt - m.openedAt);
+        returned = m.stake - held;
+        if (held > 0) {
+            // The caller released any earlier day's hold first, so the bucket holds only today's.
+            _holds[consumer] = Hold({amount: SafeCast.toUint96(_holds[consumer].amount + held), day: uint32(today)});
+        }
+    }
+
+    function _record(
+        address provider,
+        uint32 modelId,
+        uint256 secondsProvided,
+        uint256 pay,
+        uint256 flags,
+        uint32 ttftMs,
+        uint32 tokensPerSecond
+    ) private {
+        Stats storage st = _stats[provider][modelId];
+        // Cannot overflow for any reachable history: counts grow by one per session (2^32
+        // sessions per pair), seconds by at most 2^32 per session, earnings by at most a
+        // session's stake (< 2^96), sums by at most 2^32 per receipt.
+        unchecked {
+            if (flags & _DISPUTED != 0) ++st.disputed;
+            else ++st.completed;
+            if (flags & _CLOSED_EARLY != 0) ++st.closedEarly;
+            st.secondsProvided += uint64(secondsProvided);
+            st.earnings += uint128(pay);
+            if (flags & _RECEIPT != 0) {
+                ++st.receipts;
+                st.ttftMsSum += ttftMs;
+                st.tpsSum += tokensPerSecond;
+            }
+        }
+    }
+
+    /// @dev Releases the consumer's hold if it was made on an earlier day; returns the amount.
+    function _releaseHold(address consumer) private returns (uint256 released) {
+        Hold memory hold = _holds[consumer];
+        if (hold.amount == 0 || Days.today() <= hold.day) return 0;
+        released = hold.amount;
+        delete _holds[consumer];
+        emit HeldReleased(consumer, released);
+    }
+
+    function _referenceSupply(uint256 poolBalance) private view returns (uint256 supply) {
+        supply = _params.pinnedSupply;
+        if (supply == 0) supply = mor.totalSupply() - poolBalance;
+        if (supply == 0) revert ZeroReferenceSupply();
+    }
+
+    function _approvalDigest(uint256 bidId, address consumer, uint96 nonce, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(APPROVAL_TYPEHASH, bidId, consumer, nonce, deadline)));
+    }
+
+    function _receiptDigest(uint256 sessionId, uint32 ttftMs, uint32 tokensPerSecond, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, sessionId, ttftMs, tokensPerSecond, deadline)));
+    }
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IComputePool
+/// @notice The Compute Contract (PROTOCOL.md §4): holds the MOR of the Compute bucket, tracks
+/// what providers are owed, and pays them within a daily budget of `budgetBps / 10000` of its
+/// balance at the end of the previous day. Nobody can withdraw it but providers claiming what
+/// they are owed.
+/// @dev "Balance at the end of day d-1" is the pool's ledger balance after the last transaction
+/// before day d began. The first state-changing call of a day (fund, claim, absorbSurplus or a
+/// governance change of budgetBps) first closes the books of the previous day: it takes the
+/// ledger balance as it stood, before its own effect, as the closing balance, and fixes the
+/// day's budget with the budgetBps then in force. Days with no transaction keep the balance of
+/// their last transaction, so the first call after several quiet days takes exactly that.
+/// Crediting changes no balance, so it does not close the books.
+interface IComputePool {
+    /// @notice A zero amount was given.
+    error ZeroAmount();
+    /// @notice Only the session router may credit providers.
+    error NotSessionRouter(address caller);
+    /// @notice Nothing can be paid: `owed` is owed and `budgetLeft` is left of today's budget.
+    error NothingToClaim(uint256 owed, uint256 budgetLeft);
+    /// @notice The pool holds no MOR beyond its ledger balance.
+    error NoSurplus();
+    /// @notice budgetBps must be within 1..10000.
+    error InvalidBudgetBps(uint256 budgetBps);
+
+    /// @notice The books of the previous day were closed: `day`'s budget is fixed.
+    event DayClosed(uint256 indexed day, uint256 closingBalance, uint256 budget);
+    /// @notice `funder` added `amount` to the pool.
+    event Funded(address indexed funder, uint256 amount, uint256 balance);
+    /// @notice MOR sent to the pool by plain transfer was added to its balance.
+    event SurplusAbsorbed(uint256 amount, uint256 balance);
+    /// @notice The session router credited `provider` with `amount` owed.
+    event Credited(address indexed provider, uint256 amount, uint256 owed);
+    /// @notice `provider` was paid `amount`; `owed` is still owed.
+    event Claimed(address indexed provider, address indexed caller, uint256 amount, uint256 owed);
+    /// @notice A governance parameter changed.
+    event ParameterChanged(bytes32 indexed name, uint256 value);
+
+    /// @notice Adds `amount` MOR from the caller to the pool. Anyone may fund.
+    /// @dev Requirements: `amount > 0`; the caller approved `amount`.
+    /// @param amount MOR wei.
+    function fund(uint256 amount) external;
+
+    /// @notice Adds MOR that reached the pool by plain transfer to its balance, from today on.
+    /// Anyone may call it; nothing sent to the pool is lost or left outside the ledger.
+    function absorbSurplus() external;
+
+    /// @notice Records that `provider` is owed `amount` more. Session router only.
+    /// @param provider The provider.
+    /// @param amount MOR wei.
+    function credit(address provider, uint256 amount) external;
+
+    /// @notice Pays `provider` `min(owed, budget left today)`; the rest stays owed. Anyone may
+    /// call it; the MOR always goes to the provider.
+    /// @dev Requirements: something is owed and something is left of today's budget.
+    /// @param provider The provider.
+    /// @return paid MOR wei paid.
+    function claim(address provider) external returns (uint256 paid);
+
+    /// @notice Sets the budget share, taking effect from the next day (today's budget is already
+    /// fixed). Governance only.
+    /// @param budgetBps Basis points of the previous day's closing balance, 1..10000.
+    function setBudgetBps(uint256 budgetBps) external;
+
+    /// @notice The pool's ledger balance: MOR held for the Compute bucket, including what is
+    /// owed and not yet claimed.
+    /// @return MOR wei.
+    function poolBalance() external view returns (uint256);
+
+    /// @notice Today's budget, paid so far, and the ledger balance, as they stand now (the
+    /// books of a new day are closed in the view if no transaction has done it yet).
+    /// @return budget Today's budget.
+    /// @return paid Paid out today.
+    /// @return poolBalance The ledger balance.
+    function today() external view returns (uint256 budget, uint256 paid, uint256 poolBalance);
+
+    /// @notice The closing balance of the day before the day whose books were last closed.
+    /// @return day The day whose budget it fixed.
+    /// @return closingBalance The closing balance of `day - 1`.
+    function lastClose() external view returns (uint256 day, uint256 closingBalance);
+
+    /// @notice What `provider` is owed.
+    /// @param provider The provider.
+    /// @return MOR wei.
+    function owed(address provider) external view returns (uint256);
+
+    /// @notice Budget share in basis points.
+    /// @return The share.
+    function budgetBps() external view returns (uint256);
+
+    /// @notice The session router, the only account that may credit.
+    /// @return The router.
+    function sessionRouter() external view returns (address);
+}

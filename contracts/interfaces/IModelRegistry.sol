@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IModelRegistry
+/// @notice Models that providers bid for (PROTOCOL.md §2): a stable id, a name, a content id
+/// (such as the digest of an IPFS CID), tags, and an optional stake returned at deregistration.
+interface IModelRegistry {
+    /// @notice A registered model, as the views return it.
+    struct Model {
+        address owner;
+        uint96 stake;
+        bool active;
+        bytes32 contentId;
+        string name;
+        bytes32[] tags;
+    }
+
+    /// @notice The model name is empty.
+    error EmptyName();
+    /// @notice The model name is longer than `max` bytes.
+    error NameTooLong(uint256 length, uint256 max);
+    /// @notice More than `max` tags were given.
+    error TooManyTags(uint256 count, uint256 max);
+    /// @notice The stake is below the minimum governance set for models.
+    error ModelStakeBelowMinimum(uint256 stake, uint256 minimum);
+    /// @notice No model has id `modelId`, or it was deregistered.
+    error ModelNotActive(uint32 modelId);
+    /// @notice `caller` is not the owner of model `modelId`.
+    error NotModelOwner(uint32 modelId, address caller);
+    /// @notice The model still has `count` active bids.
+    error ModelHasActiveBids(uint32 modelId, uint256 count);
+
+    /// @notice A model was registered.
+    event ModelRegistered(
+        uint32 indexed modelId, address indexed owner, string name, bytes32 contentId, bytes32[] tags, uint256 stake
+    );
+    /// @notice A model's metadata was replaced.
+    event ModelUpdated(uint32 indexed modelId, string name, bytes32 contentId, bytes32[] tags);
+    /// @notice A model was deregistered and its stake returned to its owner.
+    event ModelDeregistered(uint32 indexed modelId, address indexed owner, uint256 stakeReturned);
+    /// @notice A governance parameter changed.
+    event ParameterChanged(bytes32 indexed name, uint256 value);
+
+    /// @notice Registers a model owned by the caller, locking `stake` MOR.
+    /// @dev Requirements: not paused; `name` 1..64 bytes; at most 8 tags; `stake >= minModelStake`;
+    /// the caller approved `stake` MOR to this contract.
+    /// @param name Human-readable name, 1 to 64 bytes.
+    /// @param contentId Content id of the model files (for example the digest of an IPFS CID).
+    /// @param tags Up to 8 short labels.
+    /// @param stake MOR to lock, returned at deregistration.
+    /// @return modelId The model's id, stable for its whole life.
+    function registerModel(string calldata name, bytes32 contentId, bytes32[] calldata tags, uint256 stake)
+        external
+        returns (uint32 modelId);
+
+    /// @notice Replaces a model's name, content id and tags.
+    /// @dev Requirements: the caller owns the active model; same bounds as at registration.
+    /// @param modelId The model.
+    /// @param name New name.
+    /// @param contentId New content id.
+    /// @param tags New tags.
+    function updateModel(uint32 modelId, string calldata name, bytes32 contentId, bytes32[] calldata tags) external;
+
+    /// @notice Deregisters a model and returns its stake to the owner in the same transaction.
+    /// @dev Requirements: the caller owns the active model; the model has no active bids.
+    /// @param modelId The model.
+    function deregisterModel(uint32 modelId) external;
+
+    /// @notice Sets the stake a new model must lock. Governance only.
+    /// @param minimum The new minimum, in MOR wei.
+    function setMinModelStake(uint256 minimum) external;
+
+    /// @notice Stops new model registrations. Governance only.
+    function pause() external;
+
+    /// @notice Allows new model registrations again. Governance only.
+    function unpause() external;
+
+    /// @notice Whether model `modelId` exists and is registered.
+    /// @param modelId The model.
+    /// @return True when active.
+    function isActive(uint32 modelId) external view returns (bool);
+
+    /// @notice A model's record (inactive models keep their metadata).
+    /// @param modelId The model.
+    /// @return The model.
+    function model(uint32 modelId) external view returns (Model memory);
+
+    /// @notice Number of models ever registered; ids are 1..modelCount().
+    /// @return The count.
+    function modelCount() external view returns (uint256);
+
+    /// @notice Sum of the stakes of active models.
+    /// @return MOR wei; equals the registry's MOR balance (conservation).
+    function totalStake() external view returns (uint256);
+
+    /// @notice Stake a new model must lock, in MOR wei.
+    /// @return The minimum.
+    function minModelStake() external view returns (uint256);
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title ISessionRouter
+/// @notice Sessions (PROTOCOL.md §5): a consumer locks MOR on a bid with the provider's EIP-712
+/// approval, uses the provider's endpoint off-chain, and gets the MOR back at close; the
+/// provider is paid price × seconds provided, from the compute pool (stipend mode) or from the
+/// stake (direct mode). Every close updates the (provider, model) statistics that reputation
+/// reads.
+interface ISessionRouter {
+    /// @notice How a session pays its provider.
+    enum Mode {
+        Stipend,
+        Direct
+    }
+
+    /// @notice A session. Slot layout: [provider 160 | price 64 | modelId 32],
+    /// [stake 96 | openedAt 40 | endsAt 40 | closedAt 40 | mode 8].
+    struct Session {
+        address provider;
+        uint64 pricePerSecond;
+        uint32 modelId;
+        uint96 stake;
+        uint40 openedAt;
+        uint40 endsAt;
+        uint40 closedAt;
+        Mode mode;
+    }
+
+    /// @notice Statistics of a (provider, model) pair. Means are `sum / receipts`.
+    struct Stats {
+        uint32 completed;
+        uint32 disputed;
+        uint32 closedEarly;
+        uint32 receipts;
+        uint64 secondsProvided;
+        uint128 earnings;
+        uint64 ttftMsSum;
+        uint64 tpsSum;
+    }
+
+    /// @notice The stake is zero.
+    error ZeroStake();
+    /// @notice The approval's deadline has passed.
+    error ApprovalExpired(uint256 deadline);
+    /// @notice The approval was already used: session `sessionId` exists.
+    error ApprovalAlreadyUsed(uint256 sessionId);
+    /// @notice The approval is not signed by the provider's signer `signer`.
+    error InvalidApprovalSignature(address signer);
+    /// @notice The reference supply is zero.
+    error ZeroReferenceSupply();
+    /// @notice The stake buys `duration` seconds, less than the minimum.
+    error SessionTooShort(uint256 duration, uint256 minimum);
+    /// @notice No session has id `sessionId`.
+    error UnknownSession(uint256 sessionId);
+    /// @notice The session is already closed.
+    error SessionAlreadyClosed(uint256 sessionId);
+    /// @notice `caller` may not close the session before its end.
+    error NotAllowedToClose(uint256 sessionId, address caller);
+    /// @notice The receipt's deadline has passed.
+    error ReceiptExpired(uint256 deadline);
+    /// @notice The receipt is not signed by the provider's signer `signer`.
+    error InvalidReceiptSignature(address signer);
+    /// @notice No held stake has been released yet.
+    error NothingToWithdraw(uint256 held);
+    /// @notice Duration bounds must satisfy `0 < minimum <= maximum <= type(uint32).max`.
+    error InvalidDurationBounds(uint256 minimum, uint256 maximum);
+
+    /// @notice A session was opened.
+    event SessionOpened(
+        uint256 indexed sessionId,
+        address indexed consumer,
+        address indexed provider,
+        uint256 bidId,
+        uint256 stake,
+        Mode mode,
+        uint256 pricePerSecond,
+        uint256 endsAt
+    );
+    /// @notice A session was closed by `closer`. `paid` is price × `secondsProvided`; the
+    /// consumer got `returned` back now and `held` is held until the start of the next day.
+    event SessionClosed(
+        uint256 indexed sessionId,
+        address indexed closer,
+        uint256 secondsProvided,
+        uint256 paid,
+        uint256 returned,
+        uint256 held,
+        bool disputed,
+        bool closedEarly
+    );
+    /// @notice A close carried the provider's receipt with these measurements.
+    event ReceiptRecorded(uint256 indexed sessionId, uint256 ttftMs, uint256 tokensPerSecond);
+    /// @notice A consumer's held stake, released at the start of a later day, was returned
+    /// (paid out, or counted towards a new session's stake).
+    event HeldReleased(address indexed consumer, uint256 amount);
+    /// @notice A governance parameter changed.
+    event ParameterChanged(bytes32 indexed name, uint256 value);
+
+    /// @notice Opens a session on `bidId`, locking `stake` MOR of the caller.
+    /// @dev Requirements: not paused; `stake > 0`; the approval (bid, caller, nonce, deadline)
+    /// is signed by the provider's signer (EOA or ERC-1271), unexpired and unused; the bid is
+    /// active; the stake buys at least `minSessionDuration` seconds. Held stake released
+    /// earlier counts towards `stake`; the rest is pulled with `transferFrom`.
+    /// @param bidId The bid.
+    /// @param nonce The approval's nonce; the session id is `consumer << 96 | nonce`.
+    /// @param deadline Last second at which the approval is valid.
+    /// @param stake MOR wei to lock.
+    /// @param mode Stipend (the pool pays) or Direct (the stake pays).
+    /// @param approval The provider's EIP-712 signature of the approval.
+    /// @return sessionId The session.
+    function openSession(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, Mode mode, bytes calldata approval)
+        external
+        returns (uint256 sessionId);
+
+    /// @notice `openSession` with an EIP-2612 permit for the stake in the same transaction. A
+    /// permit that fails (for example, already used by a front-runner) is ignored; the open then
+    /// needs the allowance to be there.
+    /// @param bidId The bid.
+    /// @param nonce The approval's nonce.
+    /// @param deadline The approval's deadline.
+    /// @param stake MOR wei to lock.
+    /// @param mode Stipend or Direct.
+    /// @param approval The provider's signature.
+    /// @param permitDeadline The permit's deadline.
+    /// @param v Permit signature v.
+    /// @param r Permit signature r.
+    /// @param s Permit signature s.
+    /// @return sessionId The session.
+    function openSessionWithPermit(
+        uint256 bidId,
+        uint96 nonce,
+        uint256 deadline,
+        uint256 stake,
+        Mode mode,
+        bytes calldata approval,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 sessionId);
+
+    /// @notice Closes a session without a receipt. By the consumer this is a dispute (the
+    /// provider is still paid for the seconds provided).
+    /// @dev Requirements: the session is open; the caller is the consumer, the provider or its
+    /// signer, or the session's end time has passed (then anyone).
+    /// @param sessionId The session.
+    function closeSession(uint256 sessionId) external;
+
+    /// @notice Closes a session with the provider's EIP-712 receipt: not a dispute.
+    /// @dev Requirements: as `closeSession`; the receipt is signed by the provider's signer and
+    /// unexpired.
+    /// @param sessionId The session.
+    /// @param ttftMs Measured time to first token, in milliseconds.
+    /// @param tokensPerSecond Measured tokens per second.
+    /// @param deadline Last second at which the receipt is valid.
+    /// @param receipt The provider's signature.
+    function closeSessionWithReceipt(
+        uint256 sessionId,
+        uint32 ttftMs,
+        uint32 tokensPerSecond,
+        uint256 deadline,
+        bytes calldata receipt
+    ) external;
+
+    /// @notice Sends the caller its held stake released at the start of a later day. O(1).
+    function withdrawHeld() external;
+
+    /// @notice Sets the bounds of session duration. Governance only.
+    /// @param minimum Shortest session in seconds, at least 1.
+    /// @param maximum Longest session in seconds.
+    function setDurationBounds(uint256 minimum, uint256 maximum) external;
+
+    /// @notice Pins the reference supply used for stipends, or unpins it with 0 (then it is the
+    /// token's total supply less the pool's balance). Governance only.
+    /// @param supply MOR wei, or 0.
+    function setReferenceSupply(uint256 supply) external;
+
+    /// @notice Stops new sessions (closing and withdrawing always work). Governance only.
+    function pause() external;
+
+    /// @notice Allows new sessions again. Governance only.
+    function unpause() external;
+
+    /// @notice A session's record.
+    /// @param sessionId The session.
+    /// @return The record (all zero for an unknown id).
+    function session(uint256 sessionId) external view returns (Session memory);
+
+    /// @notice A consumer's held stake: still held, and released (withdrawable now).
+    /// @param consumer The consumer.
+    /// @return held Held until the start of the next day.
+    /// @return withdrawable Released and withdrawable.
+    function holdOf(address consumer) external view returns (uint256 held, uint256 withdrawable);
+
+    /// @notice Statistics of a (provider, model) pair.
+    /// @param provider The provider.
+    /// @param modelId The model.
+    /// @return The statistics.
+    function stats(address provider, uint32 modelId) external view returns (Stats memory);
+
+    /// @notice The EIP-712 digest a provider signs to approve a session.
+    /// @param bidId The bid.
+    /// @param consumer The consumer.
+    /// @param nonce The nonce.
+    /// @param deadline The deadline.
+    /// @return The digest.
+    function approvalDigest(uint256 bidId, address consumer, uint96 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice The EIP-712 digest a provider signs as a close receipt.
+    /// @param sessionId The session.
+    /// @param ttftMs Time to first token, milliseconds.
+    /// @param tokensPerSecond Tokens per second.
+    /// @param deadline The deadline.
+    /// @return The digest.
+    function receiptDigest(uint256 sessionId, uint32 ttftMs, uint32 tokensPerSecond, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice Seconds a stipend-mode stake would buy on a bid's price now.
+    /// @param stake MOR wei.
+    /// @param pricePerSecond Price.
+    /// @return Seconds, before the minimum-duration check.
+    function stipendDuration(uint256 stake, uint256 pricePerSecond) external view returns (uint256);
+
+    /// @notice The reference supply for stipends now.
+    /// @return MOR wei.
+    function referenceSupply() external view returns (uint256);
+
+    /// @notice MOR the router owes: stakes of open sessions plus held stakes, released or not.
+    /// @return MOR wei; equals the router's MOR balance (conservation).
+    function totalLocked() external view returns (uint256);
+
+    /// @notice Duration bounds.
+    /// @return minimum Shortest session, seconds.
+    /// @return maximum Longest session, seconds.
+    function durationBounds() external view returns (uint256 minimum, uint256 maximum);
+}

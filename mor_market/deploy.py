@@ -1,0 +1,155 @@
+"""Deploying and wiring the protocol, shared by tests, scripts and the main job.
+
+The contracts are wired once, in constructors, into immutables. Two pairs point at each other
+(ModelRegistry <-> Marketplace, ComputePool <-> SessionRouter), so the deployer's next CREATE
+addresses are computed from its nonce before the first deployment; `verify` checks afterwards
+that every contract points at the right others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import rlp
+from eth_utils import keccak, to_bytes, to_checksum_address
+
+from mor_market.constants import MOR
+
+
+@dataclass(frozen=True)
+class Params:
+    """Governance parameters of a deployment (per-network values live in deployments/config)."""
+
+    min_provider_stake: int = 0
+    min_model_stake: int = 0
+    bid_fee: int = 0
+    min_price_per_second: int = 10**10
+    max_price_per_second: int = 10**16
+    budget_bps: int = 100
+    min_session_duration: int = 60
+    max_session_duration: int = 86_400
+    reference_supply: int = 0  # 0: total supply less the pool's balance
+    whitelist: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["whitelist"] = list(self.whitelist)
+        return data
+
+
+@dataclass
+class Protocol:
+    """The deployed contracts."""
+
+    mor: Any
+    model_registry: Any
+    marketplace: Any
+    pool: Any
+    router: Any
+    reputation: Any | None = None
+
+    def addresses(self) -> dict[str, str]:
+        named = {
+            "mor": self.mor,
+            "model_registry": self.model_registry,
+            "marketplace": self.marketplace,
+            "pool": self.pool,
+            "router": self.router,
+            "reputation": self.reputation,
+        }
+        return {name: str(contract.address) for name, contract in named.items() if contract is not None}
+
+
+def create_address(deployer: str, nonce: int) -> str:
+    """The address of the contract `deployer` creates with `nonce` (CREATE)."""
+    return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=deployer), nonce]))[12:])
+
+
+def deploy(project: Any, deployer: Any, mor_address: str, params: Params, **tx: Any) -> Protocol:
+    """Deploy and configure the whole protocol; `deployer` is governance until it hands over."""
+    from ape import Contract
+
+    nonce = deployer.nonce
+    at = [create_address(deployer.address, nonce + i) for i in range(5)]
+    model_registry = project.ModelRegistry.deploy(mor_address, at[1], deployer, sender=deployer, **tx)
+    marketplace = project.Marketplace.deploy(mor_address, at[0], deployer, sender=deployer, **tx)
+    pool = project.ComputePool.deploy(mor_address, at[3], deployer, sender=deployer, **tx)
+    router = project.SessionRouter.deploy(mor_address, at[1], at[2], deployer, sender=deployer, **tx)
+    deployed = [model_registry, marketplace, pool, router]
+    if [str(c.address) for c in deployed] != at[:4]:
+        raise RuntimeError("deployer nonce moved during deployment: the wiring would be wrong")
+    reputation = None
+    if hasattr(project, "Reputation"):
+        reputation = project.Reputation.deploy(marketplace, router, sender=deployer, **tx)
+    protocol = Protocol(
+        mor=Contract(mor_address),
+        model_registry=model_registry,
+        marketplace=marketplace,
+        pool=pool,
+        router=router,
+        reputation=reputation,
+    )
+    configure(protocol, deployer, params, **tx)
+    return protocol
+
+
+def configure(protocol: Protocol, owner: Any, params: Params, **tx: Any) -> None:
+    """Set every parameter that differs from the contracts' defaults."""
+    marketplace, router = protocol.marketplace, protocol.router
+    if params.min_provider_stake != marketplace.minProviderStake():
+        marketplace.setMinProviderStake(params.min_provider_stake, sender=owner, **tx)
+    if params.min_model_stake != protocol.model_registry.minModelStake():
+        protocol.model_registry.setMinModelStake(params.min_model_stake, sender=owner, **tx)
+    if params.bid_fee != marketplace.bidFee():
+        marketplace.setBidFee(params.bid_fee, sender=owner, **tx)
+    if (params.min_price_per_second, params.max_price_per_second) != tuple(marketplace.priceBounds()):
+        marketplace.setPriceBounds(params.min_price_per_second, params.max_price_per_second, sender=owner, **tx)
+    if params.budget_bps != protocol.pool.budgetBps():
+        protocol.pool.setBudgetBps(params.budget_bps, sender=owner, **tx)
+    if (params.min_session_duration, params.max_session_duration) != tuple(router.durationBounds()):
+        router.setDurationBounds(params.min_session_duration, params.max_session_duration, sender=owner, **tx)
+    if params.reference_supply:
+        router.setReferenceSupply(params.reference_supply, sender=owner, **tx)
+    for account in params.whitelist:
+        if not marketplace.isWhitelisted(account):
+            marketplace.setWhitelisted(account, True, sender=owner, **tx)
+
+
+def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> list[str]:
+    """Every wiring, parameter and ownership fact of a deployment; returns the failures."""
+    failures: list[str] = []
+
+    def check(what: str, actual: Any, expected: Any) -> None:
+        if actual != expected:
+            failures.append(f"{what}: {actual} != expected {expected}")
+
+    mr, mp, pool, router = protocol.model_registry, protocol.marketplace, protocol.pool, protocol.router
+    for name, contract in (
+        ("ModelRegistry", mr),
+        ("Marketplace", mp),
+        ("ComputePool", pool),
+        ("SessionRouter", router),
+    ):
+        check(f"{name}.mor", contract.mor(), mor_address)
+        check(f"{name}.owner", contract.owner(), owner)
+    check("ModelRegistry.marketplace", mr.marketplace(), mp.address)
+    check("Marketplace.models", mp.models(), mr.address)
+    check("ComputePool.router", pool.router(), router.address)
+    check("SessionRouter.marketplace", router.marketplace(), mp.address)
+    check("SessionRouter.pool", router.pool(), pool.address)
+    if protocol.reputation is not None:
+        check("Reputation.marketplace", protocol.reputation.marketplace(), mp.address)
+        check("Reputation.router", protocol.reputation.router(), router.address)
+    check("minProviderStake", mp.minProviderStake(), params.min_provider_stake)
+    check("minModelStake", mr.minModelStake(), params.min_model_stake)
+    check("bidFee", mp.bidFee(), params.bid_fee)
+    check("priceBounds", tuple(mp.priceBounds()), (params.min_price_per_second, params.max_price_per_second))
+    check("budgetBps", pool.budgetBps(), params.budget_bps)
+    check("durationBounds", tuple(router.durationBounds()), (params.min_session_duration, params.max_session_duration))
+    for account in params.whitelist:
+        check(f"whitelisted({account})", mp.isWhitelisted(account), True)
+    return failures
+
+
+DEFAULT_TEST_PARAMS = Params(min_provider_stake=100 * MOR, bid_fee=0)

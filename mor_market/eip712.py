@@ -1,0 +1,80 @@
+"""EIP-712 approvals and receipts, field for field as SessionRouter's APPROVAL_TYPEHASH and
+RECEIPT_TYPEHASH; signed with any Ape account (test, keyfile or hardware)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.messages import SignableMessage, _hash_eip191_message, encode_typed_data
+
+DOMAIN_NAME = "MOR Compute SessionRouter"
+DOMAIN_VERSION = "1"
+
+APPROVAL_TYPE = [
+    {"name": "bidId", "type": "uint256"},
+    {"name": "consumer", "type": "address"},
+    {"name": "nonce", "type": "uint96"},
+    {"name": "deadline", "type": "uint256"},
+]
+RECEIPT_TYPE = [
+    {"name": "sessionId", "type": "uint256"},
+    {"name": "ttftMs", "type": "uint32"},
+    {"name": "tokensPerSecond", "type": "uint32"},
+    {"name": "deadline", "type": "uint256"},
+]
+_DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+
+def _typed(primary: str, fields: list[dict], router: str, chain_id: int, message: dict[str, Any]) -> SignableMessage:
+    return encode_typed_data(
+        full_message={
+            "types": {"EIP712Domain": _DOMAIN_TYPE, primary: fields},
+            "primaryType": primary,
+            "domain": {
+                "name": DOMAIN_NAME,
+                "version": DOMAIN_VERSION,
+                "chainId": chain_id,
+                "verifyingContract": str(router),
+            },
+            "message": message,
+        }
+    )
+
+
+def approval_message(
+    router: str, chain_id: int, bid_id: int, consumer: str, nonce: int, deadline: int
+) -> SignableMessage:
+    """The approval a provider signs to let `consumer` open session `nonce` on `bid_id`."""
+    message = {"bidId": bid_id, "consumer": str(consumer), "nonce": nonce, "deadline": deadline}
+    return _typed("Approval", APPROVAL_TYPE, router, chain_id, message)
+
+
+def receipt_message(
+    router: str, chain_id: int, session_id: int, ttft_ms: int, tokens_per_second: int, deadline: int
+) -> SignableMessage:
+    """The receipt a provider signs for the close of `session_id`."""
+    message = {
+        "sessionId": session_id,
+        "ttftMs": ttft_ms,
+        "tokensPerSecond": tokens_per_second,
+        "deadline": deadline,
+    }
+    return _typed("Receipt", RECEIPT_TYPE, router, chain_id, message)
+
+
+def digest(message: SignableMessage) -> bytes:
+    """The 32-byte EIP-712 digest of a message (what the contract's digest views return)."""
+    return bytes(_hash_eip191_message(message))
+
+
+def sign(account: Any, message: SignableMessage) -> bytes:
+    """65-byte `r || s || v` signature of `message` by an Ape account."""
+    signature = account.sign_message(message)
+    if signature is None:
+        raise ValueError(f"account {account} refused to sign")
+    return bytes(signature.r) + bytes(signature.s) + bytes([signature.v])
