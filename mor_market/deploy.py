@@ -47,7 +47,7 @@ class Protocol:
     marketplace: Any
     pool: Any
     router: Any
-    reputation: Any | None = None
+    reputation: Any
 
     def addresses(self) -> dict[str, str]:
         named = {
@@ -79,9 +79,7 @@ def deploy(project: Any, deployer: Any, mor_address: str, params: Params, **tx: 
     deployed = [model_registry, marketplace, pool, router]
     if [str(c.address) for c in deployed] != at[:4]:
         raise RuntimeError("deployer nonce moved during deployment: the wiring would be wrong")
-    reputation = None
-    if hasattr(project, "Reputation"):
-        reputation = project.Reputation.deploy(marketplace, router, sender=deployer, **tx)
+    reputation = project.Reputation.deploy(marketplace, router, sender=deployer, **tx)
     protocol = Protocol(
         mor=Contract(mor_address),
         model_registry=model_registry,
@@ -138,9 +136,8 @@ def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> 
     check("ComputePool.router", pool.router(), router.address)
     check("SessionRouter.marketplace", router.marketplace(), mp.address)
     check("SessionRouter.pool", router.pool(), pool.address)
-    if protocol.reputation is not None:
-        check("Reputation.marketplace", protocol.reputation.marketplace(), mp.address)
-        check("Reputation.router", protocol.reputation.router(), router.address)
+    check("Reputation.marketplace", protocol.reputation.marketplace(), mp.address)
+    check("Reputation.router", protocol.reputation.router(), router.address)
     check("minProviderStake", mp.minProviderStake(), params.min_provider_stake)
     check("minModelStake", mr.minModelStake(), params.min_model_stake)
     check("bidFee", mp.bidFee(), params.bid_fee)
