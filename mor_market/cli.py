@@ -1,0 +1,135 @@
+"""What every `ape run` script of the project shares: accounts, deployments, and turning
+failures into one clear line instead of a stack trace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from mor_market.deploy import Params, Protocol
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOYMENTS = ROOT / "deployments"
+LOCAL_NETWORKS = ("local", "sepolia-fork", "mainnet-fork")
+
+
+def network_key() -> str:
+    """`<ecosystem>-<network>` of the connected network, e.g. `arbitrum-sepolia-fork`."""
+    from ape import chain
+
+    network = chain.provider.network
+    return f"{network.ecosystem.name}-{network.name}"
+
+
+def is_local_network() -> bool:
+    from ape import chain
+
+    return chain.provider.network.name in LOCAL_NETWORKS
+
+
+def account_option() -> Any:
+    """`--account ALIAS`: an `ape accounts` alias; on local networks defaults to test account 0."""
+    return click.option(
+        "--account",
+        "account_alias",
+        default=None,
+        help="Alias of an `ape accounts` account (local networks: TEST::<n>, default TEST::0).",
+    )
+
+
+def resolve_account(alias: str | None, default_test_index: int = 0) -> Any:
+    from ape import accounts
+
+    if alias is None:
+        if not is_local_network():
+            raise click.BadParameter("--account is required on a live network (an alias from `ape accounts list`)")
+        return accounts.test_accounts[default_test_index]
+    if alias.startswith("TEST::"):
+        return accounts.test_accounts[int(alias.removeprefix("TEST::"))]
+    try:
+        return accounts.load(alias)
+    except Exception as err:  # ape raises its own error types for unknown aliases
+        raise click.BadParameter(f"no account with alias {alias!r}: {err}") from err
+
+
+def load_config(key: str) -> dict[str, Any]:
+    path = DEPLOYMENTS / "config" / f"{key}.yaml"
+    if not path.exists():
+        raise click.ClickException(f"no deployment configuration {path.relative_to(ROOT)} for network {key}")
+    return yaml.safe_load(path.read_text())
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    return "0x" + hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+def params_from_config(config: dict[str, Any]) -> Params:
+    return Params(
+        min_provider_stake=int(config["min_provider_stake"]),
+        min_model_stake=int(config["min_model_stake"]),
+        bid_fee=int(config["bid_fee"]),
+        min_price_per_second=int(config["min_price_per_second"]),
+        max_price_per_second=int(config["max_price_per_second"]),
+        budget_bps=int(config["budget_bps"]),
+        min_session_duration=int(config["min_session_duration"]),
+        max_session_duration=int(config["max_session_duration"]),
+        reference_supply=int(config["reference_supply"]),
+        whitelist=tuple(config.get("whitelist") or ()),
+    )
+
+
+def deployment_path(key: str) -> Path:
+    return DEPLOYMENTS / f"{key}.json"
+
+
+def load_protocol(key: str | None = None) -> Protocol:
+    """The deployed contracts of the connected network, from deployments/<network>.json."""
+    from ape import Contract, project
+
+    key = key or network_key()
+    path = deployment_path(key)
+    if not path.exists():
+        raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
+    data = json.loads(path.read_text())["contracts"]
+    return Protocol(
+        mor=Contract(data["mor"], contract_type=project.TestMOR.contract_type),
+        model_registry=project.ModelRegistry.at(data["model_registry"]),
+        marketplace=project.Marketplace.at(data["marketplace"]),
+        pool=project.ComputePool.at(data["pool"]),
+        router=project.SessionRouter.at(data["router"]),
+        reputation=project.Reputation.at(data["reputation"]),
+    )
+
+
+def describe_error(err: Exception) -> str:
+    """One line naming the failed check: `ErrorName(arg=value, ...)` for custom errors."""
+    inputs = getattr(err, "inputs", None)
+    name = type(err).__name__
+    if inputs is not None and name not in ("ContractLogicError", "CustomError"):
+        args = ", ".join(f"{k}={v}" for k, v in inputs.items())
+        return f"{name}({args})"
+    message = str(err).strip().splitlines()[0] if str(err).strip() else name
+    return message
+
+
+@contextmanager
+def one_line_errors(action: str) -> Iterator[None]:
+    """Turn a revert or an Ape error into `action failed: <reason>` and exit 1, no traceback."""
+    from ape.exceptions import ApeException
+
+    try:
+        yield
+    except (ApeException, ValueError) as err:
+        raise click.ClickException(f"{action} failed: {describe_error(err)}") from None
+
+
+def mor(amount_wei: int) -> str:
+    """A MOR amount for humans: 1234.5678 MOR."""
+    return f"{amount_wei / 10**18:,.4f} MOR"

@@ -1,0 +1,84 @@
+"""Deploying a network from its configuration file, verifying it, and recording it in
+deployments/<network>.json. Used by `ape run deploy` and by the main job."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import click
+from eth_utils import function_abi_to_4byte_selector
+
+from mor_market.cli import config_hash, deployment_path, load_config, network_key, params_from_config
+from mor_market.deploy import Protocol, deploy, verify
+
+
+def unreachable_functions(protocol: Protocol) -> list[str]:
+    """Functions of the ABIs whose selector the deployed code does not dispatch, and views
+    without arguments that fail when called: both mean missing wiring."""
+    from ape import chain
+
+    missing: list[str] = []
+    named = {
+        "ModelRegistry": protocol.model_registry,
+        "Marketplace": protocol.marketplace,
+        "ComputePool": protocol.pool,
+        "SessionRouter": protocol.router,
+        "Reputation": protocol.reputation,
+    }
+    for name, contract in named.items():
+        code = bytes(chain.provider.get_code(contract.address))
+        for abi in contract.contract_type.abi:
+            if abi.type != "function":
+                continue
+            selector = function_abi_to_4byte_selector(abi.model_dump(mode="json", by_alias=True))
+            if b"\x63" + selector not in code:  # PUSH4 <selector> in the dispatcher
+                missing.append(f"{name}.{abi.name}: selector not in deployed code")
+            elif abi.stateMutability in ("view", "pure") and not abi.inputs:
+                try:
+                    getattr(contract, abi.name)()
+                except Exception as err:  # any failure of a wiring getter is a finding
+                    missing.append(f"{name}.{abi.name}(): {err}")
+    return missing
+
+
+def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | None = None) -> dict[str, Any]:
+    """Deploy from deployments/config/<network>.yaml, verify, write deployments/<network>.json."""
+    from ape import chain
+
+    key = key or network_key()
+    path = deployment_path(key)
+    if path.exists() and not force:
+        raise click.ClickException(
+            f"{path.name} exists: a deployment is recorded for {key}; pass --force to replace it"
+        )
+    config = load_config(key)
+    params = params_from_config(config)
+    if chain.provider.get_code(config["mor"]) in (b"", None) or len(chain.provider.get_code(config["mor"])) == 0:
+        raise click.ClickException(f"no MOR token at {config['mor']} on {key}")
+    started = time.monotonic()
+    protocol = deploy(project, deployer, config["mor"], params)
+    failures = verify(protocol, config["mor"], params, deployer.address)
+    failures += unreachable_functions(protocol)
+    if failures:
+        raise click.ClickException("deployment verification failed: " + "; ".join(failures))
+    owner = config.get("owner", "deployer")
+    if owner not in (None, "deployer") and owner != deployer.address:
+        for contract in (protocol.model_registry, protocol.marketplace, protocol.pool, protocol.router):
+            contract.transferOwnership(owner, sender=deployer)
+    record = {
+        "network": key,
+        "chain_id": chain.chain_id,
+        "block": chain.blocks.head.number,
+        "deployed_at": chain.blocks.head.timestamp,
+        "deployer": deployer.address,
+        "pending_owner": None if owner in (None, "deployer") else owner,
+        "config_hash": config_hash(config),
+        "config": config,
+        "contracts": protocol.addresses(),
+        "verified": True,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return record

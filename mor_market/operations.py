@@ -1,0 +1,253 @@
+"""The operations providers, consumers and keepers perform, shared by the `ape run` scripts
+and the main job. Each state-changing operation returns its transaction receipt."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mor_market import eip712
+from mor_market.deploy import Protocol
+from mor_market.ids import bid_parts, session_consumer, session_id
+from mor_market.ranking import Weights
+
+STIPEND, DIRECT = 0, 1
+
+
+# ------------------------------------------------------------------ provider
+
+
+def register_provider(p: Protocol, account: Any, endpoint: str, stake: int) -> Any:
+    if stake:
+        p.mor.approve(p.marketplace, stake, sender=account)
+    return p.marketplace.register(endpoint, stake, sender=account)
+
+
+def add_stake(p: Protocol, account: Any, amount: int) -> Any:
+    p.mor.approve(p.marketplace, amount, sender=account)
+    return p.marketplace.addStake(amount, sender=account)
+
+
+def post_bid(p: Protocol, account: Any, model_id: int, price_per_second: int) -> tuple[int, Any]:
+    fee = p.marketplace.bidFee()
+    if fee:
+        p.mor.approve(p.marketplace, fee, sender=account)
+    tx = p.marketplace.postBid(model_id, price_per_second, sender=account)
+    return tx.decode_logs(p.marketplace.BidPosted)[0].bidId, tx
+
+
+def sign_approval(p: Protocol, signer: Any, bid: int, consumer: str, nonce: int, deadline: int) -> dict[str, Any]:
+    """The approval JSON a provider hands to a consumer."""
+    from ape import chain
+
+    message = eip712.approval_message(p.router.address, chain.chain_id, bid, consumer, nonce, deadline)
+    signature = eip712.sign(signer, message)
+    return {
+        "router": str(p.router.address),
+        "chainId": chain.chain_id,
+        "bidId": str(bid),
+        "consumer": str(consumer),
+        "nonce": nonce,
+        "deadline": deadline,
+        "signature": "0x" + signature.hex(),
+    }
+
+
+def sign_receipt(p: Protocol, signer: Any, session: int, ttft_ms: int, tps: int, deadline: int) -> dict[str, Any]:
+    """The receipt JSON a provider hands to a consumer (or uses itself) to close a session."""
+    from ape import chain
+
+    message = eip712.receipt_message(p.router.address, chain.chain_id, session, ttft_ms, tps, deadline)
+    return {
+        "sessionId": str(session),
+        "ttftMs": ttft_ms,
+        "tokensPerSecond": tps,
+        "deadline": deadline,
+        "signature": "0x" + eip712.sign(signer, message).hex(),
+    }
+
+
+def provider_status(p: Protocol, provider: str) -> dict[str, Any]:
+    record = p.marketplace.providerRecord(provider)
+    bids = list(p.marketplace.activeBidsOfProvider(provider, 0, 1_000))
+    return {
+        "provider": provider,
+        "registered": bool(record.registered),
+        "endpoint": record.endpoint,
+        "stake": record.stake,
+        "signer": record.signer,
+        "bids": [{"bidId": b, **_bid(p, b)} for b in bids],
+        "owed": p.pool.owed(provider),
+    }
+
+
+def _bid(p: Protocol, bid: int) -> dict[str, Any]:
+    record = p.marketplace.bid(bid)
+    return {"modelId": record.modelId, "pricePerSecond": record.pricePerSecond, "active": bool(record.active)}
+
+
+# ------------------------------------------------------------------ consumer
+
+
+@dataclass
+class RankedBid:
+    bid_id: int
+    provider: str
+    score: int
+    price_per_second: int
+    inputs: Any
+
+
+def ranked_bids(p: Protocol, model_id: int, weights: Weights, limit: int = 20) -> list[RankedBid]:
+    page = p.reputation.rankedBids(model_id, weights.as_tuple(), 0, limit)
+    return [RankedBid(r.bidId, r.provider, r.score, r.inputs.pricePerSecond, r.inputs) for r in page]
+
+
+def open_session(
+    p: Protocol, consumer: Any, approval: dict[str, Any], stake: int, mode: int = STIPEND, permit: bool = False
+) -> tuple[int, Any]:
+    """Open a session from a provider's approval JSON; with `permit`, in one transaction."""
+    from ape import chain
+
+    if str(approval["consumer"]).lower() != consumer.address.lower():
+        raise ValueError(f"the approval is for consumer {approval['consumer']}, not {consumer.address}")
+    signature = bytes.fromhex(str(approval["signature"]).removeprefix("0x"))
+    bid, nonce, deadline = int(approval["bidId"]), int(approval["nonce"]), int(approval["deadline"])
+    _held, withdrawable = p.router.holdOf(consumer)
+    needed = max(0, stake - withdrawable)
+    if permit and needed:
+        permit_deadline = chain.pending_timestamp + 3_600
+        v, r, s = _permit(p, consumer, needed, permit_deadline)
+        tx = p.router.openSessionWithPermit(
+            bid, nonce, deadline, stake, mode, signature, permit_deadline, v, r, s, sender=consumer
+        )
+    else:
+        if needed:
+            p.mor.approve(p.router, needed, sender=consumer)
+        tx = p.router.openSession(bid, nonce, deadline, stake, mode, signature, sender=consumer)
+    return session_id(consumer.address, nonce), tx
+
+
+def _permit(p: Protocol, owner: Any, value: int, deadline: int) -> tuple[int, bytes, bytes]:
+    from ape import chain
+    from eth_account.messages import encode_typed_data
+
+    domain = p.mor.eip712Domain()
+    message = encode_typed_data(
+        full_message={
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Permit": [
+                    {"name": "owner", "type": "address"},
+                    {"name": "spender", "type": "address"},
+                    {"name": "value", "type": "uint256"},
+                    {"name": "nonce", "type": "uint256"},
+                    {"name": "deadline", "type": "uint256"},
+                ],
+            },
+            "primaryType": "Permit",
+            "domain": {
+                "name": domain[1],
+                "version": domain[2],
+                "chainId": chain.chain_id,
+                "verifyingContract": str(p.mor.address),
+            },
+            "message": {
+                "owner": owner.address,
+                "spender": str(p.router.address),
+                "value": value,
+                "nonce": p.mor.nonces(owner),
+                "deadline": deadline,
+            },
+        }
+    )
+    sig = owner.sign_message(message)
+    return sig.v, bytes(sig.r), bytes(sig.s)
+
+
+def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:
+    if receipt is None:
+        return p.router.closeSession(session, sender=closer)
+    if int(receipt["sessionId"]) != session:
+        raise ValueError(f"the receipt is for session {receipt['sessionId']}, not {session}")
+    signature = bytes.fromhex(str(receipt["signature"]).removeprefix("0x"))
+    return p.router.closeSessionWithReceipt(
+        session, receipt["ttftMs"], receipt["tokensPerSecond"], receipt["deadline"], signature, sender=closer
+    )
+
+
+def sessions(p: Protocol, start_block: int, consumer: str | None = None) -> list[dict[str, Any]]:
+    """Sessions opened since `start_block` (optionally of one consumer), with their records."""
+    from ape import chain
+
+    found = []
+    for log in p.router.SessionOpened.range(start_block, chain.blocks.head.number + 1):
+        if consumer and log.consumer.lower() != consumer.lower():
+            continue
+        record = p.router.session(log.sessionId)
+        found.append(
+            {
+                "sessionId": log.sessionId,
+                "consumer": session_consumer(log.sessionId),
+                "provider": record.provider,
+                "bidId": log.bidId,
+                "stake": record.stake,
+                "mode": "direct" if record.mode == DIRECT else "stipend",
+                "openedAt": record.openedAt,
+                "endsAt": record.endsAt,
+                "closedAt": record.closedAt,
+            }
+        )
+    return found
+
+
+# ------------------------------------------------------------------ keeper
+
+
+def close_expired(p: Protocol, keeper: Any, start_block: int, limit: int) -> list[tuple[int, Any]]:
+    """Close up to `limit` open sessions whose end time has passed; returns (session, receipt)."""
+    from ape import chain
+
+    now = chain.pending_timestamp
+    closed = []
+    for s in sessions(p, start_block):
+        if len(closed) >= limit:
+            break
+        if s["closedAt"] == 0 and s["endsAt"] <= now:
+            closed.append((s["sessionId"], p.router.closeSession(s["sessionId"], sender=keeper)))
+    return closed
+
+
+# ------------------------------------------------------------------ market
+
+
+def market_status(p: Protocol) -> dict[str, Any]:
+    budget, paid, balance = p.pool.today()
+    bounds = p.marketplace.priceBounds()
+    durations = p.router.durationBounds()
+    return {
+        "pool": {"balance": balance, "budget_today": budget, "paid_today": paid, "left_today": max(0, budget - paid)},
+        "router": {"total_locked": p.router.totalLocked(), "reference_supply": p.router.referenceSupply()},
+        "params": {
+            "whitelist_enabled": bool(p.marketplace.whitelistEnabled()),
+            "min_provider_stake": p.marketplace.minProviderStake(),
+            "bid_fee": p.marketplace.bidFee(),
+            "price_bounds": list(bounds),
+            "budget_bps": p.pool.budgetBps(),
+            "duration_bounds": list(durations),
+            "min_model_stake": p.model_registry.minModelStake(),
+        },
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str)
+
+
+__all__ = ["DIRECT", "STIPEND", "bid_parts"]

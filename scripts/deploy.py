@@ -1,0 +1,33 @@
+"""`ape run deploy --network <network>`: deploy and wire the whole protocol from
+deployments/config/<network>.yaml, verify it, and record it in deployments/<network>.json."""
+
+from __future__ import annotations
+
+import click
+from ape import project
+from ape.cli import ConnectedProviderCommand
+
+from mor_market.cli import account_option, mor, one_line_errors, resolve_account
+from mor_market.deployment import deploy_network
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Deploy, verify and record the protocol")
+@account_option()
+@click.option("--force", is_flag=True, help="Replace an existing deployments/<network>.json.")
+def cli(account_alias: str | None, force: bool) -> None:
+    """Deploy the five contracts, wire them, set the configured parameters, verify every
+    wiring, parameter and function, and write deployments/<network>.json."""
+    deployer = resolve_account(account_alias)
+    with one_line_errors("deploy"):
+        record = deploy_network(project, deployer, force=force)
+    click.echo(f"deployed on {record['network']} (chain {record['chain_id']}) at block {record['block']}")
+    for name, address in record["contracts"].items():
+        click.echo(f"  {name:<15} {address}")
+    click.echo(f"  config hash     {record['config_hash']}")
+    click.echo(
+        f"  min provider stake {mor(record['config']['min_provider_stake'])}, budget {record['config']['budget_bps']} bps"
+    )
+    if record["pending_owner"]:
+        click.echo(
+            f"governance handed to {record['pending_owner']}: it must call acceptOwnership (ape run governance accept)"
+        )
