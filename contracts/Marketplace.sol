@@ -29,22 +29,22 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     /// @notice The model registry.
     IModelRegistry public immutable models;
 
-    /// @dev One slot: [signer 160 | stake 88 | registered 8]. uint88 holds 3e26 wei, seven times
-    /// MOR's 42M supply.
+    /// @dev One slot: [stake 88 | activeBids 32 | registered 8]; read and written by register,
+    /// postBid, deleteBid and deregister. uint88 holds 3e26 wei, seven times MOR's 42M supply.
+    /// The signer lives in its own slot: only sessions read it, only setSigner writes it.
     struct ProviderRecord {
-        address signer;
         uint88 stake;
+        uint32 activeBids;
         bool registered;
     }
 
-    /// @dev One slot: [price 64 | version 64 | postedAt 40 | modelPos 32 | providerPos 32 | active 8]
-    /// = 240 bits. `version` is the pair's latest version, kept after deletion so ids never repeat.
+    /// @dev One slot: [price 64 | version 64 | postedAt 40 | modelPos 32 | active 8] = 208 bits.
+    /// `version` is the pair's latest version, kept after deletion so ids never repeat.
     struct BidRecord {
         uint64 price;
         uint64 version;
         uint40 postedAt;
         uint32 modelPos;
-        uint32 providerPos;
         bool active;
     }
 
@@ -57,10 +57,10 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     }
 
     mapping(address provider => ProviderRecord) private _providers;
+    mapping(address provider => address) private _signers;
     mapping(address provider => string) private _endpoints;
     mapping(address provider => mapping(uint32 modelId => BidRecord)) private _bids;
     mapping(uint32 modelId => address[]) private _modelBidders;
-    mapping(address provider => uint32[]) private _providerModels;
     mapping(address account => bool) private _whitelist;
     Params private _params;
     uint96 private _bidFee;
@@ -114,15 +114,15 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
 
     /// @inheritdoc IMarketplace
     function setSigner(address signer) external {
-        _requireRegistered(msg.sender).signer = signer;
+        _requireRegistered(msg.sender);
+        _signers[msg.sender] = signer;
         emit ProviderSignerSet(msg.sender, signer);
     }
 
     /// @inheritdoc IMarketplace
     function deregister() external nonReentrant {
         ProviderRecord storage record = _requireRegistered(msg.sender);
-        uint256 bids = _providerModels[msg.sender].length;
-        if (bids != 0) revert ProviderHasActiveBids(bids);
+        if (record.activeBids != 0) revert ProviderHasActiveBids(record.activeBids);
 
         uint256 stake = record.stake;
         record.stake = 0;
@@ -153,10 +153,12 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
             emit BidDeleted(BidIds.encode(msg.sender, modelId, record.version), msg.sender, modelId);
         } else {
             record.modelPos = SafeCast.toUint32(_modelBidders[modelId].length);
-            record.providerPos = SafeCast.toUint32(_providerModels[msg.sender].length);
             record.active = true;
             _modelBidders[modelId].push(msg.sender);
-            _providerModels[msg.sender].push(modelId);
+            // Cannot overflow: one active bid per model, and model ids are uint32.
+            unchecked {
+                ++provider_.activeBids;
+            }
         }
         // Cannot overflow: a version grows by one per post, and 2^64 posts cannot be paid for.
         unchecked {
@@ -184,7 +186,10 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
 
         record.active = false;
         _removeFromModel(modelId, record.modelPos);
-        _removeFromProvider(msg.sender, record.providerPos);
+        // Cannot underflow: the bid was active, so it was counted.
+        unchecked {
+            --_providers[msg.sender].activeBids;
+        }
         emit BidDeleted(bidId, msg.sender, modelId);
     }
 
@@ -277,8 +282,8 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
         return Provider({
             registered: record.registered,
             stake: record.stake,
-            signer: record.signer,
-            activeBids: _providerModels[provider_].length,
+            signer: _signers[provider_],
+            activeBids: record.activeBids,
             endpoint: _endpoints[provider_]
         });
     }
@@ -318,16 +323,22 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IMarketplace
-    function activeBidsOfProvider(address provider_, uint256 offset, uint256 limit)
+    function activeBidsOfProvider(address provider_, uint256 firstModelId, uint256 modelCount)
         external
         view
         returns (uint256[] memory bidIds)
     {
-        uint32[] storage modelIds = _providerModels[provider_];
-        bidIds = new uint256[](_pageLength(modelIds.length, offset, limit));
-        for (uint256 i = 0; i < bidIds.length; ++i) {
-            uint32 modelId = modelIds[offset + i];
-            bidIds[i] = BidIds.encode(provider_, modelId, _bids[provider_][modelId].version);
+        if (firstModelId > type(uint32).max) return new uint256[](0);
+        uint256 end = Math.min(firstModelId + Math.min(modelCount, type(uint32).max), uint256(type(uint32).max) + 1);
+        uint256[] memory found = new uint256[](Math.min(_providers[provider_].activeBids, modelCount));
+        uint256 n;
+        for (uint256 modelId = firstModelId; modelId < end && n < found.length; ++modelId) {
+            BidRecord storage record = _bids[provider_][uint32(modelId)];
+            if (record.active) found[n++] = BidIds.encode(provider_, uint32(modelId), record.version);
+        }
+        bidIds = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            bidIds[i] = found[i];
         }
     }
 
@@ -379,7 +390,7 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     }
 
     function _signerOf(address provider_) private view returns (address) {
-        address signer = _providers[provider_].signer;
+        address signer = _signers[provider_];
         return signer == address(0) ? provider_ : signer;
     }
 
@@ -395,14 +406,5 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
         bidders[pos] = last;
         _bids[last][modelId].modelPos = pos;
         bidders.pop();
-    }
-
-    /// @dev Swap-and-pop on the provider's list of models. O(1).
-    function _removeFromProvider(address provider_, uint32 pos) private {
-        uint32[] storage modelIds = _providerModels[provider_];
-        uint32 last = modelIds[modelIds.length - 1];
-        modelIds[pos] = last;
-        _bids[provider_][last].providerPos = pos;
-        modelIds.pop();
     }
 }

@@ -70,7 +70,7 @@ def sign_receipt(p: Protocol, signer: Any, session: int, ttft_ms: int, tps: int,
 
 def provider_status(p: Protocol, provider: str) -> dict[str, Any]:
     record = p.marketplace.providerRecord(provider)
-    bids = list(p.marketplace.activeBidsOfProvider(provider, 0, 1_000))
+    bids = list(p.marketplace.activeBidsOfProvider(provider, 1, p.model_registry.modelCount()))
     return {
         "provider": provider,
         "registered": bool(record.registered),

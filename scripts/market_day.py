@@ -231,7 +231,7 @@ def report(m: Market) -> str:
     ]
     for name, account in m.providers.items():
         record = p.marketplace.providerRecord(account)
-        bids = list(p.marketplace.activeBidsOfProvider(account, 0, 100))
+        bids = list(p.marketplace.activeBidsOfProvider(account, 1, p.model_registry.modelCount()))
         completed = disputed = earned = 0
         best = 0
         for bid in bids:

@@ -188,12 +188,15 @@ interface IMarketplace {
     /// @return bidIds The bids.
     function activeBidsOfModel(uint32 modelId, uint256 offset, uint256 limit) external view returns (uint256[] memory bidIds);
 
-    /// @notice Active bids of a provider, paginated; same order rule as for models.
+    /// @notice Active bids of a provider for the models `firstModelId .. firstModelId + modelCount - 1`,
+    /// in model-id order: page through a provider's bids by model-id windows (order is stable;
+    /// `providerRecord(p).activeBids` says how many there are in all).
+    /// @dev Scans `modelCount` model ids at most (a view, bounded by its arguments).
     /// @param provider The provider.
-    /// @param offset Index of the first bid to return.
-    /// @param limit Largest number of bids to return.
-    /// @return bidIds The bids.
-    function activeBidsOfProvider(address provider, uint256 offset, uint256 limit)
+    /// @param firstModelId First model id of the window.
+    /// @param modelCount Width of the window in model ids.
+    /// @return bidIds The active bids in the window.
+    function activeBidsOfProvider(address provider, uint256 firstModelId, uint256 modelCount)
         external
         view
         returns (uint256[] memory bidIds);
