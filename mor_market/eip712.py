@@ -77,4 +77,8 @@ def sign(account: Any, message: SignableMessage) -> bytes:
     signature = account.sign_message(message)
     if signature is None:
         raise ValueError(f"account {account} refused to sign")
-    return bytes(signature.r) + bytes(signature.s) + bytes([signature.v])
+    # r and s may come back shorter than 32 bytes when they start with zero bytes (about one
+    # signature in 256); the contract needs exactly 65 bytes.
+    r = int.from_bytes(bytes(signature.r), "big").to_bytes(32, "big")
+    s = int.from_bytes(bytes(signature.s), "big").to_bytes(32, "big")
+    return r + s + bytes([signature.v])
