@@ -39,9 +39,17 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
         uint96 closingBalance;
     }
 
+    /// @dev A provider's account, one slot: [owed 128 | claimed 128]. `claimed` (all MOR ever
+    /// paid to the provider) also keeps the slot non-zero after a full claim, so the next credit
+    /// costs a warm-value write instead of a fresh one.
+    struct ProviderAccount {
+        uint128 owed;
+        uint128 claimed;
+    }
+
     DayBook private _book;
     DayClose private _close;
-    mapping(address provider => uint256) private _owed;
+    mapping(address provider => ProviderAccount) private _accounts;
 
     constructor(IERC20 mor_, address router_, address owner_) Ownable(owner_) {
         mor = mor_;
@@ -74,23 +82,26 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IComputePool
     function credit(address provider, uint256 amount) external {
         if (msg.sender != router) revert NotSessionRouter(msg.sender);
-        uint256 owedNow = _owed[provider] + amount;
-        _owed[provider] = owedNow;
+        ProviderAccount storage account = _accounts[provider];
+        uint256 owedNow = account.owed + amount;
+        account.owed = SafeCast.toUint128(owedNow);
         emit Credited(provider, amount, owedNow);
     }
 
     /// @inheritdoc IComputePool
     function claim(address provider) external nonReentrant returns (uint256 paid) {
         DayBook memory book = _closeBooks();
-        uint256 owedNow = _owed[provider];
+        ProviderAccount memory account = _accounts[provider];
+        uint256 owedNow = account.owed;
         uint256 budget = _close.budget;
         uint256 left = budget > book.paid ? budget - book.paid : 0;
         paid = Math.min(owedNow, left);
         if (paid == 0) revert NothingToClaim(owedNow, left);
 
         // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (budgetBps <= 10000).
+        // Cannot overflow: claimed grows by what leaves the pool, less than 2^96 in all.
         unchecked {
-            _owed[provider] = owedNow - paid;
+            _accounts[provider] = ProviderAccount({owed: uint128(owedNow - paid), claimed: uint128(account.claimed + paid)});
             book.balance -= uint96(paid);
             book.paid += uint96(paid);
         }
@@ -128,7 +139,12 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputePool
     function owed(address provider) external view returns (uint256) {
-        return _owed[provider];
+        return _accounts[provider].owed;
+    }
+
+    /// @inheritdoc IComputePool
+    function claimed(address provider) external view returns (uint256) {
+        return _accounts[provider].claimed;
     }
 
     /// @inheritdoc IComputePool

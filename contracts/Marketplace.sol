@@ -343,6 +343,26 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     }
 
     /// @inheritdoc IMarketplace
+    function biddersOfModel(uint32 modelId)
+        external
+        view
+        returns (uint256[] memory bidIds, uint256[] memory prices, uint256[] memory stakes)
+    {
+        address[] storage bidders = _modelBidders[modelId];
+        uint256 n = bidders.length;
+        bidIds = new uint256[](n);
+        prices = new uint256[](n);
+        stakes = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            address bidder = bidders[i];
+            BidRecord storage record = _bids[bidder][modelId];
+            bidIds[i] = BidIds.encode(bidder, modelId, record.version);
+            prices[i] = record.price;
+            stakes[i] = _providers[bidder].stake;
+        }
+    }
+
+    /// @inheritdoc IMarketplace
     function activeBidCountOfModel(uint32 modelId) external view returns (uint256) {
         return _modelBidders[modelId].length;
     }

@@ -11,9 +11,6 @@ import {ReputationMath} from "./libraries/ReputationMath.sol";
 /// @notice Scores and ranks bids by the caller's needs (PROTOCOL.md §6). It holds no state and no
 /// MOR; bad actors are penalised only through a lower score.
 contract Reputation is IReputation {
-    /// @notice Upper bound of a model's active bids that `rankedBids` reads in one call.
-    uint256 private constant _ALL = type(uint256).max;
-
     IMarketplace private immutable _marketplace;
     ISessionRouter private immutable _router;
 
@@ -26,21 +23,13 @@ contract Reputation is IReputation {
     function inputsOf(uint256 bidId) public view returns (ReputationMath.Inputs memory inputs) {
         IMarketplace.Bid memory b = _marketplace.bid(bidId);
         if (!b.active) revert IMarketplace.BidNotActive(bidId);
-        ISessionRouter.Stats memory st = _router.stats(b.provider, b.modelId);
         (uint256 minPrice,) = _marketplace.priceBounds();
-        inputs = ReputationMath.Inputs({
-            completed: st.completed,
-            disputed: st.disputed,
-            closedEarly: st.closedEarly,
-            receipts: st.receipts,
-            secondsProvided: st.secondsProvided,
-            earnings: st.earnings,
-            ttftMsSum: st.ttftMsSum,
-            tpsSum: st.tpsSum,
-            pricePerSecond: b.pricePerSecond,
-            minPricePerSecond: minPrice,
-            stake: _marketplace.providerRecord(b.provider).stake
-        });
+        inputs = _inputs(
+            _router.stats(b.provider, b.modelId),
+            b.pricePerSecond,
+            minPrice,
+            _marketplace.providerRecord(b.provider).stake
+        );
     }
 
     /// @inheritdoc IReputation
@@ -63,17 +52,7 @@ contract Reputation is IReputation {
         view
         returns (RankedBid[] memory page)
     {
-        uint256[] memory bidIds = _marketplace.activeBidsOfModel(modelId, 0, _ALL);
-        RankedBid[] memory all = new RankedBid[](bidIds.length);
-        for (uint256 i = 0; i < bidIds.length; ++i) {
-            ReputationMath.Inputs memory inputs = inputsOf(bidIds[i]);
-            all[i] = RankedBid({
-                bidId: bidIds[i],
-                provider: BidIds.provider(bidIds[i]),
-                score: ReputationMath.score(inputs, weights),
-                inputs: inputs
-            });
-        }
+        RankedBid[] memory all = _scoreAll(modelId, weights);
         _sort(all);
         uint256 count = offset >= all.length ? 0 : _min(limit, all.length - offset);
         page = new RankedBid[](count);
@@ -90,6 +69,52 @@ contract Reputation is IReputation {
     /// @inheritdoc IReputation
     function router() external view returns (address) {
         return address(_router);
+    }
+
+    /// @dev Every active bid of the model, scored. Two batched reads instead of several calls
+    /// per bid, so the cost per bid stays a few storage reads and one score.
+    function _scoreAll(uint32 modelId, ReputationMath.Weights calldata weights)
+        private
+        view
+        returns (RankedBid[] memory all)
+    {
+        (uint256[] memory bidIds, uint256[] memory prices, uint256[] memory stakes) = _marketplace.biddersOfModel(modelId);
+        address[] memory providers = new address[](bidIds.length);
+        for (uint256 i = 0; i < bidIds.length; ++i) {
+            providers[i] = BidIds.provider(bidIds[i]);
+        }
+        ISessionRouter.Stats[] memory stats = _router.statsOf(providers, modelId);
+        (uint256 minPrice,) = _marketplace.priceBounds();
+        all = new RankedBid[](bidIds.length);
+        for (uint256 i = 0; i < bidIds.length; ++i) {
+            ReputationMath.Inputs memory inputs = _inputs(stats[i], prices[i], minPrice, stakes[i]);
+            all[i] = RankedBid({
+                bidId: bidIds[i],
+                provider: providers[i],
+                score: ReputationMath.score(inputs, weights),
+                inputs: inputs
+            });
+        }
+    }
+
+    function _inputs(ISessionRouter.Stats memory st, uint256 price, uint256 minPrice, uint256 stake)
+        private
+        pure
+        returns (ReputationMath.Inputs memory)
+    {
+        return ReputationMath.Inputs({
+            completed: st.completed,
+            disputed: st.disputed,
+            closedEarly: st.closedEarly,
+            receipts: st.receipts,
+            secondsProvided: st.secondsProvided,
+            earnings: st.earnings,
+            ttftMsSum: st.ttftMsSum,
+            tpsSum: st.tpsSum,
+            pricePerSecond: price,
+            minPricePerSecond: minPrice,
+            stake: stake
+        });
     }
 
     /// @dev Heap sort (O(n log n), no recursion): highest score first, ties by bid id ascending.

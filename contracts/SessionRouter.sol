@@ -124,7 +124,10 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
         bytes calldata receipt
     ) external nonReentrant {
         if (block.timestamp > deadline) revert ReceiptExpired(deadline);
-        address signer = marketplace.signerOf(_sessions[sessionId].provider);
+        address provider = _sessions[sessionId].provider;
+        // An unknown session has no provider: name the real fault, not the zero signer's.
+        if (provider == address(0)) revert UnknownSession(sessionId);
+        address signer = marketplace.signerOf(provider);
         bytes32 digest = _receiptDigest(sessionId, ttftMs, tokensPerSecond, deadline);
         if (!SignatureChecker.isValidSignatureNow(signer, digest, receipt)) revert InvalidReceiptSignature(signer);
         _close(sessionId, true, ttftMs, tokensPerSecond);
@@ -182,6 +185,14 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
     /// @inheritdoc ISessionRouter
     function stats(address provider, uint32 modelId) external view returns (Stats memory) {
         return _stats[provider][modelId];
+    }
+
+    /// @inheritdoc ISessionRouter
+    function statsOf(address[] calldata providers, uint32 modelId) external view returns (Stats[] memory result) {
+        result = new Stats[](providers.length);
+        for (uint256 i = 0; i < providers.length; ++i) {
+            result[i] = _stats[providers[i]][modelId];
+        }
     }
 
     /// @inheritdoc ISessionRouter
@@ -387,7 +398,9 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
         Hold memory hold = _holds[consumer];
         if (hold.amount == 0 || Days.today() <= hold.day) return 0;
         released = hold.amount;
-        delete _holds[consumer];
+        // Only the amount is cleared: the day keeps the slot non-zero, so the consumer's next
+        // hold costs a warm-value write instead of a fresh one.
+        _holds[consumer].amount = 0;
         emit HeldReleased(consumer, released);
     }
 

@@ -81,7 +81,8 @@ def deploy(project: Any, deployer: Any, mor_address: str, params: Params, **tx: 
         raise RuntimeError("deployer nonce moved during deployment: the wiring would be wrong")
     reputation = project.Reputation.deploy(marketplace, router, sender=deployer, **tx)
     protocol = Protocol(
-        mor=Contract(mor_address),
+        # TestMOR's ABI is ERC-20 + EIP-2612 permit (+ the test faucet): what the protocol uses of MOR.
+        mor=Contract(mor_address, contract_type=project.TestMOR.contract_type),
         model_registry=model_registry,
         marketplace=marketplace,
         pool=pool,

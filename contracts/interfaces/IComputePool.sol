@@ -86,6 +86,11 @@ interface IComputePool {
     /// @return MOR wei.
     function owed(address provider) external view returns (uint256);
 
+    /// @notice All MOR the pool ever paid to `provider`.
+    /// @param provider The provider.
+    /// @return MOR wei.
+    function claimed(address provider) external view returns (uint256);
+
     /// @notice Budget share in basis points.
     /// @return The share.
     function budgetBps() external view returns (uint256);

@@ -201,6 +201,18 @@ interface IMarketplace {
         view
         returns (uint256[] memory bidIds);
 
+    /// @notice Every active bid of a model with its price and its provider's stake, in one call:
+    /// what ranking reads. Same order as `activeBidsOfModel`.
+    /// @dev Reads O(active bids of the model); a view for eth_call, never called by a transaction.
+    /// @param modelId The model.
+    /// @return bidIds The active bids.
+    /// @return prices Their prices per second.
+    /// @return stakes Their providers' stakes.
+    function biddersOfModel(uint32 modelId)
+        external
+        view
+        returns (uint256[] memory bidIds, uint256[] memory prices, uint256[] memory stakes);
+
     /// @notice Number of active bids for a model.
     /// @param modelId The model.
     /// @return The count.

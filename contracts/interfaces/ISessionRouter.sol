@@ -199,6 +199,12 @@ interface ISessionRouter {
     /// @return The statistics.
     function stats(address provider, uint32 modelId) external view returns (Stats memory);
 
+    /// @notice Statistics of several providers for one model, in one call (for ranking).
+    /// @param providers The providers.
+    /// @param modelId The model.
+    /// @return The statistics, in the order of `providers`.
+    function statsOf(address[] calldata providers, uint32 modelId) external view returns (Stats[] memory);
+
     /// @notice The EIP-712 digest a provider signs to approve a session.
     /// @param bidId The bid.
     /// @param consumer The consumer.

@@ -1,0 +1,334 @@
+"""`ape run benchmark`: gas of every user-facing transaction (gas_used of its receipt, and its
+calldata size), measured with N = 1, 100 and 1,000 existing providers, bids, sessions of the
+same consumer and provider, and elapsed days; the ranking view for 10, 100 and 500 bids;
+bytecode sizes and the gas of a full deployment. Writes benchmarks/gas.md and gas.json and,
+with --check, fails if a contract exceeds the size limit or an operation grows with N by more
+than 1%."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+
+from mor_market import eip712
+from mor_market.cli import ROOT
+from mor_market.constants import DAY, MOR
+from mor_market.deploy import Params, Protocol, deploy
+from mor_market.ids import session_id
+
+SIZE_LIMIT = 24_576
+GROWTH_LIMIT = 0.01
+SCALES = (1, 100, 1_000)
+RANKING_SIZES = (10, 100, 500)
+PRICE = 10**13
+OUT = ROOT / "benchmarks"
+
+# The same operations in the reference implementation (shared/anchors/lumerin-gas.md, steady
+# state, solc 0.8.24, cancun), and what differs in what they do.
+ANCHORS: dict[str, tuple[int, str]] = {
+    "register": (175_349, "first registration with stake"),
+    "registerModel": (319_627, "new model with stake in the reference; here without stake, name + 1 tag"),
+    "postBid (provider's first)": (421_711, "first bid of a provider for a model that has bids"),
+    "replaceBid": (367_424, "re-post replacing the active bid"),
+    "deleteBid": (66_802, "delete an active bid"),
+    "openSession (stipend)": (438_841, "user with earlier sessions; reference has no direct mode"),
+    "closeSession (receipt)": (425_234, "early close with a valid receipt; reference stores the whole receipt"),
+    "closeSession (disputed)": (393_310, "early close without a valid receipt"),
+    "closeSession (keeper)": (303_142, "reference: late close with a receipt; here anyone closes without one"),
+    "claim": (100_793, "claimForProvider of one ended session"),
+    "withdrawHeld": (52_639, "one released on-hold entry (the reference loops over entries)"),
+}
+
+
+class Bench:
+    def __init__(self) -> None:
+        test = accounts.test_accounts
+        self.owner, self.provider, self.consumer = test[0], test[1], test[3]
+        self.keeper, self.model_owner, self.funder = test[5], test[7], test[9]
+        self.newcomer = test.generate_test_account()
+        self.p: Protocol | None = None
+        self.model = 0
+        self.bid = 0
+        self.deploy_gas: dict[str, int] = {}
+
+    # ------------------------------------------------------------- setup
+
+    def setup(self) -> None:
+        params = Params(min_provider_stake=0, max_session_duration=4 * 3_600, min_session_duration=60)
+        start = chain.blocks.head.number
+        self.p = p = deploy(project, self.owner, str(_mor_address()), params)
+        for block in range(start + 1, chain.blocks.head.number + 1):
+            for tx in chain.blocks[block].transactions:
+                receipt = chain.get_receipt(tx.txn_hash.hex() if hasattr(tx.txn_hash, "hex") else tx.txn_hash)
+                name = receipt.contract_address and _name_of(p, receipt.contract_address) or receipt.method_called.name
+                self.deploy_gas[name] = self.deploy_gas.get(name, 0) + receipt.gas_used
+        p.marketplace.disableWhitelist(sender=self.owner)
+        chain.provider.set_balance(self.newcomer.address, 10**20)
+        p.mor.mint(self.newcomer, 10_000 * MOR, sender=self.funder)
+        tags = [b"llm".ljust(32, b"\0")]
+        tx = p.model_registry.registerModel("bench-model", b"\x01" * 32, tags, 0, sender=self.model_owner)
+        self.model = tx.decode_logs(p.model_registry.ModelRegistered)[0].modelId
+        p.mor.approve(p.marketplace, 10**30, sender=self.provider)
+        p.mor.approve(p.marketplace, 10**30, sender=self.newcomer)
+        p.mor.approve(p.router, 10**30, sender=self.consumer)
+        p.mor.approve(p.pool, 10**30, sender=self.funder)
+        p.marketplace.register("bench.gpu.example:3333", 1_000 * MOR, sender=self.provider)
+        tx = p.marketplace.postBid(self.model, PRICE, sender=self.provider)
+        self.bid = tx.decode_logs(p.marketplace.BidPosted)[0].bidId
+        p.pool.fund(500_000 * MOR, sender=self.funder)
+        self.crowd = project.Crowd.deploy(sender=self.owner)
+        # Another consumer's open session: the router holds MOR, as it does in a live market.
+        other = accounts.test_accounts[4]
+        p.mor.approve(p.router, 100 * MOR, sender=other)
+        deadline = chain.pending_timestamp + 3_600
+        message = eip712.approval_message(p.router.address, chain.chain_id, self.bid, other.address, 1, deadline)
+        p.router.openSession(self.bid, 1, deadline, 100 * MOR, 1, eip712.sign(self.provider, message), sender=other)
+
+    def grow(self, n: int) -> None:
+        """n providers and bids in all, n earlier sessions of the consumer with the provider, n days."""
+        p = self.p
+        self.join(n - 1)
+        chain.mine(timestamp=(chain.pending_timestamp // DAY + 1) * DAY + 3_600)
+        for i in range(n):
+            session = self.open(1 + i, 0)
+            chain.pending_timestamp += 60
+            p.router.closeSession(session, sender=self.consumer)
+        chain.mine(timestamp=(chain.pending_timestamp // DAY + n) * DAY + 8 * 3_600)
+        if p.router.holdOf(self.consumer)[1]:
+            p.router.withdrawHeld(sender=self.consumer)
+        p.pool.fund(MOR, sender=self.funder)  # closes the books of the new day for every N alike
+        if p.pool.owed(self.provider):
+            p.pool.claim(self.provider, sender=self.provider)
+
+    def join(self, count: int) -> None:
+        while count > 0:
+            batch = min(count, 40)
+            self.crowd.join(self.p.marketplace, self.model, PRICE * 2, batch, sender=self.owner)
+            count -= batch
+
+    def open(self, nonce: int, mode: int, bid: int | None = None) -> int:
+        p, bid = self.p, bid or self.bid
+        deadline = chain.pending_timestamp + 3_600
+        message = eip712.approval_message(p.router.address, chain.chain_id, bid, self.consumer.address, nonce, deadline)
+        signature = eip712.sign(self.provider, message)
+        self.last = p.router.openSession(bid, nonce, deadline, 1_000 * MOR, mode, signature, sender=self.consumer)
+        return session_id(self.consumer.address, nonce)
+
+    # ------------------------------------------------------------- measurement
+
+    def measure(self) -> dict[str, dict[str, int]]:
+        p, gas = self.p, {}
+
+        def rec(name: str, receipt: Any) -> Any:
+            gas[name] = {"gas": receipt.gas_used, "calldata": len(bytes(receipt.transaction.data))}
+            return receipt
+
+        q = self.newcomer
+        rec("register", p.marketplace.register("newcomer.gpu.example:3333", 200 * MOR, sender=q))
+        rec("addStake", p.marketplace.addStake(10 * MOR, sender=self.provider))
+        tags = [b"llm".ljust(32, b"\0")]
+        tx = rec(
+            "registerModel",
+            p.model_registry.registerModel("second-model", b"\x02" * 32, tags, 0, sender=self.model_owner),
+        )
+        second = tx.decode_logs(p.model_registry.ModelRegistered)[0].modelId
+        rec("postBid (new pair)", p.marketplace.postBid(second, PRICE, sender=self.provider))
+        tx = rec("postBid (provider's first)", p.marketplace.postBid(self.model, PRICE, sender=q))
+        q_bid = tx.decode_logs(p.marketplace.BidPosted)[0].bidId
+        tx = rec("replaceBid", p.marketplace.postBid(self.model, PRICE, sender=self.provider))
+        self.bid = tx.decode_logs(p.marketplace.BidPosted)[0].bidId
+        rec("deleteBid", p.marketplace.deleteBid(q_bid, sender=q))
+        rec("deregister", p.marketplace.deregister(sender=q))
+        rec("fund", p.pool.fund(1_000 * MOR, sender=self.funder))
+        base = 10**9
+        stipend = self.open(base + 1, 0)
+        rec("openSession (stipend)", self.last)
+        direct = self.open(base + 2, 1)
+        rec("openSession (direct)", self.last)
+        expiring = self.open(base + 3, 0)
+        chain.pending_timestamp += 3_600
+        deadline = chain.pending_timestamp + 600
+        message = eip712.receipt_message(p.router.address, chain.chain_id, stipend, 300, 42, deadline)
+        signature = eip712.sign(self.provider, message)
+        rec(
+            "closeSession (receipt)",
+            p.router.closeSessionWithReceipt(stipend, 300, 42, deadline, signature, sender=self.consumer),
+        )
+        rec("closeSession (disputed)", p.router.closeSession(direct, sender=self.consumer))
+        rec("claim", p.pool.claim(self.provider, sender=self.provider))
+        chain.pending_timestamp = p.router.session(expiring).endsAt + 60
+        rec("closeSession (keeper)", p.router.closeSession(expiring, sender=self.keeper))
+        chain.mine(timestamp=(chain.pending_timestamp // DAY + 1) * DAY + 9 * 3_600)
+        rec("withdrawHeld", p.router.withdrawHeld(sender=self.consumer))
+        o = self.owner
+        rec("setWhitelisted", p.marketplace.setWhitelisted(self.keeper, True, sender=o))
+        rec("setMinProviderStake", p.marketplace.setMinProviderStake(100 * MOR, sender=o))
+        rec("setPriceBounds", p.marketplace.setPriceBounds(10**9, 10**17, sender=o))
+        rec("setBidFee", p.marketplace.setBidFee(MOR, sender=o))
+        rec("setMinModelStake", p.model_registry.setMinModelStake(MOR, sender=o))
+        rec("setBudgetBps", p.pool.setBudgetBps(150, sender=o))
+        rec("setDurationBounds", p.router.setDurationBounds(120, 2 * DAY, sender=o))
+        rec("setReferenceSupply", p.router.setReferenceSupply(10**25, sender=o))
+        rec("pause (router)", p.router.pause(sender=o))
+        rec("unpause (router)", p.router.unpause(sender=o))
+        return gas
+
+    def ranking_gas(self) -> dict[int, int]:
+        p, result, have = self.p, {}, 1
+        weights = (1, 1, 1, 1, 1, 1, 1, 1, 1)
+        for size in RANKING_SIZES:
+            self.join(size - have)
+            have = size
+            data = p.reputation.rankedBids.as_transaction(self.model, weights, 0, size).data
+            result[size] = chain.provider.web3.eth.estimate_gas({"to": str(p.reputation.address), "data": data})
+        return result
+
+    def sizes(self) -> dict[str, int]:
+        p = self.p
+        named = {
+            "ModelRegistry": p.model_registry,
+            "Marketplace": p.marketplace,
+            "ComputePool": p.pool,
+            "SessionRouter": p.router,
+            "Reputation": p.reputation,
+        }
+        return {name: len(bytes(chain.provider.get_code(c.address))) for name, c in named.items()}
+
+
+def _mor_address() -> str:
+    from mor_market.constants import MOR_SEPOLIA_ADDRESS
+
+    return MOR_SEPOLIA_ADDRESS
+
+
+def _name_of(p: Protocol, address: str) -> str:
+    for name, contract in p.addresses().items():
+        if contract == address:
+            return f"deploy {name}"
+    return f"deploy {address}"
+
+
+def render(result: dict[str, Any]) -> str:
+    ops = result["scales"][str(SCALES[0])]
+    lines = [
+        "# Gas benchmark",
+        "",
+        f"Measured by `./dev bench` on the local fork of Arbitrum Sepolia (anvil, cancun; solc 0.8.28, optimizer "
+        f"1,000 runs) in {result['seconds']:.0f} s. `gas_used` of each transaction's receipt (21,000 base included, "
+        "refunds applied); every transaction in its own block, so storage is cold as on a live chain. Calldata is "
+        "the transaction's input in bytes (what Arbitrum charges most for).",
+        "",
+        "## Every operation at N = 1, 100 and 1,000",
+        "",
+        "N existing providers with a bid on the model, N earlier sessions of the same consumer with the same "
+        "provider, N elapsed days. The largest relative change across N must stay within 1%.",
+        "",
+        "| operation | calldata (bytes) | N = 1 | N = 100 | N = 1,000 | largest change |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in ops:
+        figures = [result["scales"][str(n)][name]["gas"] for n in SCALES]
+        change = result["growth"][name]
+        lines.append(
+            f"| {name} | {ops[name]['calldata']} | " + " | ".join(f"{g:,}" for g in figures) + f" | {change:.2%} |"
+        )
+    lines += [
+        "",
+        "## Against the reference implementation (Morpheus-Lumerin)",
+        "",
+        "Reference figures: `shared/anchors/lumerin-gas.md` (steady state, anvil, cold storage).",
+        "",
+        "| operation | this project (N = 100) | reference | ratio | what differs |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, (ref, note) in ANCHORS.items():
+        ours = result["scales"]["100"][name]["gas"]
+        lines.append(f"| {name} | {ours:,} | {ref:,} | {ours / ref:.2f} | {note} |")
+    lines += ["", "## Targets", "", "| operation | target | measured (N = 100) | met |", "|---|---:|---:|---|"]
+    for name, target in result["targets"].items():
+        ours = result["scales"]["100"][name]["gas"]
+        lines.append(f"| {name} | {target:,} | {ours:,} | {'yes' if ours <= target else 'NO'} |")
+    lines += [
+        "",
+        "## Ranking view (`Reputation.rankedBids`, eth_estimateGas)",
+        "",
+        "| active bids | gas |",
+        "|---:|---:|",
+    ]
+    for size, used in result["ranking"].items():
+        lines.append(f"| {size} | {used:,} |")
+    lines += [
+        "",
+        "## Bytecode size (deployed runtime, limit 24,576 bytes)",
+        "",
+        "| contract | bytes | headroom |",
+        "|---|---:|---:|",
+    ]
+    for name, size in result["sizes"].items():
+        lines.append(f"| {name} | {size:,} | {SIZE_LIMIT - size:,} |")
+    total = sum(result["deploy_gas"].values())
+    lines += ["", "## Deployment", "", "| transaction | gas |", "|---|---:|"]
+    for name, used in result["deploy_gas"].items():
+        lines.append(f"| {name} | {used:,} |")
+    lines += [f"| **total** (reference: 18,229,959 with its config setters) | **{total:,}** |", ""]
+    return "\n".join(lines)
+
+
+TARGETS = {
+    "openSession (stipend)": 150_000,
+    "closeSession (receipt)": 120_000,
+    "claim": 60_000,
+    "postBid (provider's first)": 120_000,
+    "register": 120_000,
+}
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Measure gas and write benchmarks/gas.md")
+@click.option("--check", is_flag=True, help="Fail on a size over the limit or growth with N over 1%.")
+@click.option("--no-write", is_flag=True, help="Do not rewrite benchmarks/gas.md and gas.json.")
+def cli(check: bool, no_write: bool) -> None:
+    """Run the gas and scale benchmark."""
+    started = time.monotonic()
+    bench = Bench()
+    bench.setup()
+    base = chain.snapshot()
+    scales: dict[str, dict[str, dict[str, int]]] = {}
+    for n in SCALES:
+        chain.restore(base)
+        base = chain.snapshot()
+        bench.bid = bench.p.marketplace.activeBidOf(bench.provider, bench.model)
+        bench.grow(n)
+        scales[str(n)] = bench.measure()
+        click.echo(f"N = {n}: measured {len(scales[str(n)])} operations")
+    chain.restore(base)
+    ranking = bench.ranking_gas()
+    growth = {}
+    for name in scales[str(SCALES[0])]:
+        figures = [scales[str(n)][name]["gas"] for n in SCALES]
+        growth[name] = (max(figures) - min(figures)) / min(figures)
+    result = {
+        "seconds": time.monotonic() - started,
+        "scales": scales,
+        "growth": growth,
+        "ranking": {str(k): v for k, v in ranking.items()},
+        "sizes": bench.sizes(),
+        "deploy_gas": bench.deploy_gas,
+        "targets": TARGETS,
+    }
+    text = render(result)
+    if not no_write:
+        OUT.mkdir(exist_ok=True)
+        (OUT / "gas.md").write_text(text)
+        (OUT / "gas.json").write_text(json.dumps(result, indent=2) + "\n")
+    click.echo(text)
+    failures = [f"{n} is {s:,} bytes (limit {SIZE_LIMIT:,})" for n, s in result["sizes"].items() if s > SIZE_LIMIT]
+    failures += [f"{n} grows {g:.2%} across N (limit 1%)" for n, g in growth.items() if g > GROWTH_LIMIT]
+    if check and failures:
+        raise click.ClickException("benchmark check failed: " + "; ".join(failures))
+    if check:
+        click.echo("benchmark check passed: every contract under the size limit, no operation grows with N by over 1%")
