@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from mor_market.deploy import Params, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOYMENTS = ROOT / "deployments"
+# Where deployment records are written; tests point it at a temporary folder.
+RECORDS = Path(os.environ.get("MOR_DEPLOYMENTS_DIR", DEPLOYMENTS))
 LOCAL_NETWORKS = ("local", "sepolia-fork", "mainnet-fork")
 
 
@@ -86,7 +89,7 @@ def params_from_config(config: dict[str, Any]) -> Params:
 
 
 def deployment_path(key: str) -> Path:
-    return DEPLOYMENTS / f"{key}.json"
+    return RECORDS / f"{key}.json"
 
 
 def load_protocol(key: str | None = None) -> Protocol:
