@@ -1,0 +1,260 @@
+"""Fixtures of the session router's unit tests: a day whose pool budget is known, opening and
+closing at exact timestamps, a snapshot of everything a failed call must leave unchanged, and
+the rules of PROTOCOL.md §5 written again in plain Python (the expected values never come from
+the contract under test)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from ape import chain
+from eth_account.messages import encode_typed_data
+
+from mor_market.constants import BPS, DAY, MOR
+from mor_market.ids import session_id
+from tests.conftest import PRICE
+
+STIPEND, DIRECT = 0, 1
+HOUR = 3_600
+MIN_DURATION, MAX_DURATION = 60, DAY  # the router's defaults
+BUDGET_BPS = 100  # the pool's default
+
+
+# ------------------------------------------------------------------ the rules, in Python
+
+
+def budget_of(closing_balance: int, bps: int = BUDGET_BPS) -> int:
+    """A day's budget: bps of the previous day's closing balance, rounded down."""
+    return closing_balance * bps // BPS
+
+
+def stipend_duration(stake: int, budget: int, supply: int, price: int = PRICE, maximum: int = MAX_DURATION) -> int:
+    """min(maxDuration, (stake * budget // supply) // price)."""
+    return min(maximum, stake * budget // supply // price)
+
+
+def direct_duration(stake: int, price: int = PRICE, maximum: int = MAX_DURATION) -> int:
+    """min(maxDuration, stake // price)."""
+    return min(maximum, stake // price)
+
+
+def seconds_on_day(opened_at: int, ends_at: int, closed_at: int, day: int) -> int:
+    """Seconds of [openedAt, min(closedAt, endsAt)) that fall on `day`."""
+    used_end = min(closed_at, ends_at)
+    used_start = max(opened_at, day * DAY)
+    return max(0, used_end - used_start)
+
+
+def held_part(stake: int, seconds_today: int, duration: int) -> int:
+    """ceil(stake * secondsToday / duration)."""
+    return -(-stake * seconds_today // duration)
+
+
+def start_of_next_day() -> int:
+    """The first second of the day after the pending block's day."""
+    return (chain.pending_timestamp // DAY + 1) * DAY
+
+
+# ------------------------------------------------------------------ a known day
+
+
+@pytest.fixture
+def day_start(funded_pool) -> int:
+    """The first second of a day on which the pool's budget is 1% of its funding."""
+    return start_of_next_day()
+
+
+@pytest.fixture
+def budget(funded_pool) -> int:
+    """Today's budget once `day_start` has come: 1% of the funding (the closing balance)."""
+    return budget_of(funded_pool)
+
+
+@pytest.fixture
+def supply(mor, funded_pool) -> Callable[[], int]:
+    """The default reference supply, read from its inputs: MOR total supply less the pool's balance."""
+
+    def _supply() -> int:
+        return mor.totalSupply() - funded_pool
+
+    return _supply
+
+
+@pytest.fixture
+def stake() -> int:
+    """A stipend stake that buys a few hours at PRICE with the funded pool (10,101 seconds)."""
+    return 1_000 * MOR
+
+
+# ------------------------------------------------------------------ opening and closing
+
+
+@dataclass
+class Opened:
+    session_id: int
+    tx: Any
+    opened_at: int
+    ends_at: int
+    stake: int
+
+
+@pytest.fixture
+def open_at(router, mor, provider, sign_approval) -> Callable[..., Opened]:
+    """Opens a session at exactly `at` with a fresh approval (default signer: the provider)."""
+    nonces = itertools.count(1)
+
+    def _open(
+        consumer_account: Any,
+        bid: int,
+        stake: int,
+        at: int,
+        mode: int = STIPEND,
+        signed_by: Any = None,
+        nonce: int | None = None,
+    ) -> Opened:
+        nonce = next(nonces) if nonce is None else nonce
+        deadline = at + HOUR
+        signature = sign_approval(signed_by or provider, bid, consumer_account.address, nonce, deadline)
+        mor.approve(router, stake, sender=consumer_account)
+        chain.pending_timestamp = at
+        tx = router.openSession(bid, nonce, deadline, stake, mode, signature, sender=consumer_account)
+        assert tx.timestamp == at
+        opened = tx.decode_logs(router.SessionOpened)[0]
+        return Opened(session_id(consumer_account.address, nonce), tx, at, opened.endsAt, stake)
+
+    return _open
+
+
+@pytest.fixture
+def close_at(router) -> Callable[..., Any]:
+    """Closes a session without a receipt at exactly `at`."""
+
+    def _close(session: int, sender: Any, at: int) -> Any:
+        chain.pending_timestamp = at
+        tx = router.closeSession(session, sender=sender)
+        assert tx.timestamp == at
+        return tx
+
+    return _close
+
+
+@pytest.fixture
+def close_with_receipt_at(router, provider, sign_receipt) -> Callable[..., Any]:
+    """Closes a session with a receipt (default signer: the provider) at exactly `at`."""
+
+    def _close(session: int, sender: Any, at: int, ttft_ms: int = 250, tps: int = 40, signed_by: Any = None) -> Any:
+        deadline = at + 600
+        receipt = sign_receipt(signed_by or provider, session, ttft_ms, tps, deadline)
+        chain.pending_timestamp = at
+        tx = router.closeSessionWithReceipt(session, ttft_ms, tps, deadline, receipt, sender=sender)
+        assert tx.timestamp == at
+        return tx
+
+    return _close
+
+
+# ------------------------------------------------------------------ "nothing changed"
+
+
+@pytest.fixture
+def observe(
+    router, pool, mor, marketplace, provider, provider2, consumer, consumer2, keeper, stranger, model_id
+) -> Callable[..., dict[str, Any]]:
+    """Everything a failed call must leave as it was: balances, the router's and the pool's
+    ledgers, holds, owed amounts, statistics and the given sessions' records."""
+    people = (provider, provider2, consumer, consumer2, keeper, stranger)
+
+    def _observe(*sessions: int) -> dict[str, Any]:
+        return {
+            "balances": {str(a): mor.balanceOf(a) for a in (*people, router, pool, marketplace)},
+            "total_locked": router.totalLocked(),
+            "pool_balance": pool.poolBalance(),
+            "holds": {str(a): tuple(router.holdOf(a)) for a in (consumer, consumer2)},
+            "owed": {str(a): pool.owed(a) for a in (provider, provider2)},
+            "stats": tuple(router.stats(provider, model_id)),
+            "sessions": [tuple(router.session(s)) for s in sessions],
+        }
+
+    return _observe
+
+
+# ------------------------------------------------------------------ EIP-2612
+
+
+@pytest.fixture
+def sign_permit(mor) -> Callable[..., tuple[int, bytes, bytes]]:
+    """An EIP-2612 permit of the test MOR, signed by `owner_account`: (v, r, s)."""
+
+    def _sign(owner_account: Any, spender: Any, value: int, deadline: int, nonce: int | None = None) -> tuple:
+        nonce = mor.nonces(owner_account) if nonce is None else nonce
+        message = encode_typed_data(
+            full_message={
+                "types": {
+                    "EIP712Domain": [
+                        {"name": "name", "type": "string"},
+                        {"name": "version", "type": "string"},
+                        {"name": "chainId", "type": "uint256"},
+                        {"name": "verifyingContract", "type": "address"},
+                    ],
+                    "Permit": [
+                        {"name": "owner", "type": "address"},
+                        {"name": "spender", "type": "address"},
+                        {"name": "value", "type": "uint256"},
+                        {"name": "nonce", "type": "uint256"},
+                        {"name": "deadline", "type": "uint256"},
+                    ],
+                },
+                "primaryType": "Permit",
+                "domain": {
+                    "name": "Test MOR",
+                    "version": "1",
+                    "chainId": chain.chain_id,
+                    "verifyingContract": str(mor.address),
+                },
+                "message": {
+                    "owner": str(owner_account.address),
+                    "spender": str(getattr(spender, "address", spender)),
+                    "value": value,
+                    "nonce": nonce,
+                    "deadline": deadline,
+                },
+            }
+        )
+        signature = owner_account.sign_message(message)
+        return signature.v, bytes(signature.r), bytes(signature.s)
+
+    return _sign
+
+
+# ------------------------------------------------------------------ an ERC-1271 provider
+
+
+@pytest.fixture
+def wallet(project, owner, signer, marketplace) -> Any:
+    """A smart-contract wallet provider (ProviderWallet) owned by the `signer` key, whitelisted
+    and registered."""
+    contract = project.ProviderWallet.deploy(signer, sender=owner)
+    marketplace.setWhitelisted(contract, True, sender=owner)
+    contract.execute(marketplace, marketplace.register.encode_input("wallet.example.org:3333", 0), sender=signer)
+    return contract
+
+
+@pytest.fixture
+def wallet_bid(wallet, marketplace, model_id, signer) -> int:
+    """The wallet provider's bid for the model, at PRICE."""
+    tx = wallet.execute(marketplace, marketplace.postBid.encode_input(model_id, PRICE), sender=signer)
+    return tx.decode_logs(marketplace.BidPosted)[0].bidId
+
+
+# ------------------------------------------------------------------ a running session
+
+
+@pytest.fixture
+def running(consumer, bid, stake, day_start, open_at) -> Opened:
+    """The consumer's stipend session on the bid, opened 1,000 s into a day; it lasts
+    stipend_duration(stake, budget, supply) = 10,101 s, so it ends the same day."""
+    return open_at(consumer, bid, stake, day_start + 1_000)
