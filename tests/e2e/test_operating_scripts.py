@@ -1,0 +1,107 @@
+"""The operating code that `ape run provider|consumer|keeper|status` use: a provider's approval
+and receipt JSON drive a consumer's open and close, the keeper closes what expired, and every
+failure reaches the user as one line naming the failed check."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import click
+import pytest
+from ape import chain
+from click.testing import CliRunner
+
+from mor_market import operations as ops
+from mor_market.cli import one_line_errors
+from mor_market.constants import MOR
+from mor_market.ranking import BALANCED
+
+SCRIPTS = Path(__file__).parents[2] / "scripts"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(f"script_{name}", SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cli
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "provider",
+            [
+                "register",
+                "add-stake",
+                "set-signer",
+                "bid",
+                "delete-bid",
+                "approve",
+                "receipt",
+                "claim",
+                "deregister",
+                "status",
+            ],
+        ),
+        ("consumer", ["bids", "open", "close", "withdraw", "status"]),
+        ("governance", ["transfer", "accept", "show"]),
+        ("keeper", ["--limit"]),
+        ("status", ["--from-block"]),
+        ("deploy", ["--force", "--account"]),
+    ],
+)
+def test_script_help__every_operating_script__lists_its_commands(name: str, expected: list[str]):
+    result = CliRunner().invoke(_script(name), ["--help"])
+    assert result.exit_code == 0, result.output
+    for word in expected:
+        assert word in result.output
+
+
+def test_one_line_errors__a_revert__becomes_one_line_with_the_error_and_its_arguments(
+    protocol, registered_provider, model_id
+):
+    with pytest.raises(click.ClickException) as raised, one_line_errors("bid"):
+        ops.post_bid(protocol, registered_provider, model_id, 1)
+    message = raised.value.format_message()
+    assert message == "bid failed: PriceOutOfRange(price=1, minimum=10000000000, maximum=10000000000000000)"
+    assert "\n" not in message
+
+
+def test_operations__approval_and_receipt_json__open_and_close_a_session(
+    protocol, bid, registered_provider, consumer, funded_pool, keeper
+):
+    approval = ops.sign_approval(protocol, registered_provider, bid, consumer.address, 7, chain.pending_timestamp + 600)
+    approval = json.loads(json.dumps(approval))  # as it travels between provider and consumer
+    session, _ = ops.open_session(protocol, consumer, approval, 1_000 * MOR, ops.STIPEND, permit=True)
+    ranked = ops.ranked_bids(protocol, protocol.marketplace.bid(bid).modelId, BALANCED)
+    assert [r.bid_id for r in ranked] == [bid]
+    chain.pending_timestamp += 600
+    receipt = json.loads(
+        json.dumps(ops.sign_receipt(protocol, registered_provider, session, 250, 40, chain.pending_timestamp + 600))
+    )
+    tx = ops.close_session(protocol, consumer, session, receipt)
+    closed = tx.decode_logs(protocol.router.SessionClosed)[0]
+    assert closed.secondsProvided == 600
+    assert not closed.disputed
+    status = ops.provider_status(protocol, registered_provider.address)
+    assert status["owed"] == closed.paid
+    assert [b["bidId"] for b in status["bids"]] == [bid]
+
+
+def test_operations__keeper__closes_only_expired_sessions_within_its_limit(
+    protocol, bid, consumer, open_session, keeper, funded_pool
+):
+    start = chain.blocks.head.number
+    first = open_session(consumer, bid, 1_000 * MOR)
+    second = open_session(consumer, bid, 1_000 * MOR)
+    assert ops.close_expired(protocol, keeper, start, 10) == []
+    chain.pending_timestamp = max(protocol.router.session(s).endsAt for s in (first, second)) + 1
+    closed = ops.close_expired(protocol, keeper, start, 1)
+    assert [s for s, _ in closed] == [first]
+    closed = ops.close_expired(protocol, keeper, start, 10)
+    assert [s for s, _ in closed] == [second]
+    state = ops.market_status(protocol)
+    assert state["router"]["total_locked"] == protocol.router.totalLocked()
