@@ -43,6 +43,29 @@ def unreachable_functions(protocol: Protocol) -> list[str]:
     return missing
 
 
+PROBE_RECEIVER = "0x000000000000000000000000000000000000dEaD"
+PROBE_AMOUNT = 10**6
+
+
+def token_problems(mor: object, deployer: object) -> list[str]:
+    """Checks MOR behaves as the protocol assumes: 18 decimals, and a transfer delivers exactly
+    the amount sent (fee-on-transfer tokens are refused: the contracts account in nominal
+    amounts). The probe sends 10^6 wei (10^-12 MOR) of the deployer's to the dead address."""
+    problems = []
+    if mor.decimals() != 18:
+        problems.append(f"MOR has {mor.decimals()} decimals, not 18")
+    if mor.balanceOf(deployer) < PROBE_AMOUNT:
+        return [*problems, f"the deployer needs {PROBE_AMOUNT} wei of MOR to probe the token"]
+    before = mor.balanceOf(PROBE_RECEIVER)
+    mor.transfer(PROBE_RECEIVER, PROBE_AMOUNT, sender=deployer)
+    received = mor.balanceOf(PROBE_RECEIVER) - before
+    if received != PROBE_AMOUNT:
+        problems.append(
+            f"a transfer of {PROBE_AMOUNT} wei delivered {received}: fee-on-transfer tokens are not supported"
+        )
+    return problems
+
+
 def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | None = None) -> dict[str, Any]:
     """Deploy from deployments/config/<network>.yaml, verify, write deployments/<network>.json."""
     from ape import chain
@@ -57,6 +80,11 @@ def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | 
     params = params_from_config(config)
     if chain.provider.get_code(config["mor"]) in (b"", None) or len(chain.provider.get_code(config["mor"])) == 0:
         raise click.ClickException(f"no MOR token at {config['mor']} on {key}")
+    from ape import Contract
+
+    problems = token_problems(Contract(config["mor"], contract_type=project.TestMOR.contract_type), deployer)
+    if problems:
+        raise click.ClickException("refusing to deploy: " + "; ".join(problems))
     started = time.monotonic()
     protocol = deploy(project, deployer, config["mor"], params)
     failures = verify(protocol, config["mor"], params, deployer.address)
