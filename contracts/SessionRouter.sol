@@ -81,7 +81,7 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
     // ---------------------------------------------------------------- sessions
 
     /// @inheritdoc ISessionRouter
-    function openSession(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, Mode mode, bytes calldata approval)
+    function openSession(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, uint8 mode, bytes calldata approval)
         external
         whenNotPaused
         nonReentrant
@@ -96,7 +96,7 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
         uint96 nonce,
         uint256 deadline,
         uint256 stake,
-        Mode mode,
+        uint8 mode,
         bytes calldata approval,
         uint256 permitDeadline,
         uint8 v,
@@ -239,12 +239,14 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
 
     // ---------------------------------------------------------------- internal
 
-    function _open(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, Mode mode, bytes calldata approval)
+    function _open(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, uint8 modeValue, bytes calldata approval)
         private
         returns (uint256 sessionId)
     {
         // --- Checks
         if (stake == 0) revert ZeroStake();
+        if (modeValue > uint8(type(Mode).max)) revert InvalidMode(modeValue);
+        Mode mode = Mode(modeValue);
         sessionId = SessionIds.encode(msg.sender, nonce);
         if (_sessions[sessionId].openedAt != 0) revert ApprovalAlreadyUsed(sessionId);
         Session memory opened;

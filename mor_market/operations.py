@@ -168,7 +168,11 @@ def _permit(p: Protocol, owner: Any, value: int, deadline: int) -> tuple[int, by
         }
     )
     sig = owner.sign_message(message)
-    return sig.v, int.from_bytes(bytes(sig.r), "big").to_bytes(32, "big"), int.from_bytes(bytes(sig.s), "big").to_bytes(32, "big")
+    return (
+        sig.v,
+        int.from_bytes(bytes(sig.r), "big").to_bytes(32, "big"),
+        int.from_bytes(bytes(sig.s), "big").to_bytes(32, "big"),
+    )
 
 
 def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:

@@ -65,7 +65,7 @@ class Bench:
         for block in range(start + 1, chain.blocks.head.number + 1):
             for tx in chain.blocks[block].transactions:
                 receipt = chain.get_receipt(tx.txn_hash.hex() if hasattr(tx.txn_hash, "hex") else tx.txn_hash)
-                name = receipt.contract_address and _name_of(p, receipt.contract_address) or receipt.method_called.name
+                name = _name_of(p, receipt.contract_address) if receipt.contract_address else receipt.method_called.name
                 self.deploy_gas[name] = self.deploy_gas.get(name, 0) + receipt.gas_used
         p.marketplace.disableWhitelist(sender=self.owner)
         chain.provider.set_balance(self.newcomer.address, 10**20)

@@ -41,6 +41,8 @@ interface ISessionRouter {
 
     /// @notice The stake is zero.
     error ZeroStake();
+    /// @notice `mode` is neither 0 (Stipend) nor 1 (Direct).
+    error InvalidMode(uint8 mode);
     /// @notice The approval's deadline has passed.
     error ApprovalExpired(uint256 deadline);
     /// @notice The approval was already used: session `sessionId` exists.
@@ -106,10 +108,11 @@ interface ISessionRouter {
     /// @param nonce The approval's nonce; the session id is `consumer << 96 | nonce`.
     /// @param deadline Last second at which the approval is valid.
     /// @param stake MOR wei to lock.
-    /// @param mode Stipend (the pool pays) or Direct (the stake pays).
+    /// @param mode 0: Stipend (the pool pays), 1: Direct (the stake pays). A plain uint8, so an
+    /// out-of-range value gets `InvalidMode` rather than the ABI decoder's empty revert.
     /// @param approval The provider's EIP-712 signature of the approval.
     /// @return sessionId The session.
-    function openSession(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, Mode mode, bytes calldata approval)
+    function openSession(uint256 bidId, uint96 nonce, uint256 deadline, uint256 stake, uint8 mode, bytes calldata approval)
         external
         returns (uint256 sessionId);
 
@@ -120,7 +123,7 @@ interface ISessionRouter {
     /// @param nonce The approval's nonce.
     /// @param deadline The approval's deadline.
     /// @param stake MOR wei to lock.
-    /// @param mode Stipend or Direct.
+    /// @param mode 0: Stipend, 1: Direct.
     /// @param approval The provider's signature.
     /// @param permitDeadline The permit's deadline.
     /// @param v Permit signature v.
@@ -132,7 +135,7 @@ interface ISessionRouter {
         uint96 nonce,
         uint256 deadline,
         uint256 stake,
-        Mode mode,
+        uint8 mode,
         bytes calldata approval,
         uint256 permitDeadline,
         uint8 v,

@@ -20,7 +20,10 @@ def test_verify__a_parameter_that_differs_from_the_configuration__is_reported(pr
 
 def test_verify__the_wrong_mor_or_owner__is_reported_for_every_contract(protocol, params, owner, stranger):
     failures = verify(protocol, stranger.address, params, stranger.address)
-    assert len([f for f in failures if f.endswith(".mor: " + protocol.mor.address + " != expected " + stranger.address)]) == 4
+    assert (
+        len([f for f in failures if f.endswith(".mor: " + protocol.mor.address + " != expected " + stranger.address)])
+        == 4
+    )
     assert len([f for f in failures if ".owner:" in f]) == 4
 
 

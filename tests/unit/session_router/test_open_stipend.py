@@ -4,6 +4,7 @@ buys min(maxSessionDuration, stake * budget(today) / referenceSupply / price) se
 from __future__ import annotations
 
 import ape
+from ape import chain
 
 from mor_market.constants import MOR
 from mor_market.ids import session_id
@@ -152,3 +153,16 @@ def test_open__two_consumers_with_the_same_nonce__open_two_sessions(
     assert second.session_id == session_id(consumer2.address, 7)
     assert first.session_id != second.session_id
     assert router.totalLocked() == 2 * stake
+
+
+def test_open__mode_out_of_range__reverts_invalid_mode_and_changes_nothing(
+    router, mor, bid, consumer, sign_approval, registered_provider, funded_pool
+):
+    deadline = chain.pending_timestamp + 600
+    approval = sign_approval(registered_provider, bid, consumer.address, 77, deadline)
+    mor.approve(router, 1_000 * MOR, sender=consumer)
+    balance = mor.balanceOf(consumer)
+    with ape.reverts(router.InvalidMode, mode=2):
+        router.openSession(bid, 77, deadline, 1_000 * MOR, 2, approval, sender=consumer)
+    assert mor.balanceOf(consumer) == balance
+    assert router.session(session_id(consumer.address, 77)).openedAt == 0

@@ -1,0 +1,935 @@
+"""A reference model of the compute marketplace, written from PROTOCOL.md and the NatSpec of
+the interfaces, in plain Python with integer arithmetic only.
+
+Every action is a method that first checks (raising `Revert` with the custom error the
+protocol documents, before it touches any state) and then applies its effects. The state
+machine runs the same action on the real contracts and on this model and requires the same
+outcome, so a revert here is a *prediction* of the error, and success is a prediction of the
+exact balances, ledgers and statistics that follow.
+
+The pool's budget is modelled from the promise itself, not from the contract's "close the
+books" mechanism: the budget of day `d` is `budgetBps in force at the start of d` times `the
+ledger balance at the end of day d-1`, read from the model's history of balance and
+parameter changes.
+
+`EventReplay` at the end is the second, event-driven model: it rebuilds stakes, bids,
+sessions, owed amounts, holds and statistics from nothing but the events the contracts emit.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import Any
+
+DAY = 86_400
+BPS = 10_000
+DEFAULT_BUDGET_BPS = 100
+MAX_ENDPOINT_LENGTH = 128
+MAX_NAME_LENGTH = 64
+MAX_TAGS = 8
+STIPEND, DIRECT = 0, 1
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+UINT32_MAX = 2**32 - 1
+UINT64_MAX = 2**64 - 1
+
+
+class Revert(Exception):
+    """A predicted revert: the custom error's name and its arguments."""
+
+    def __init__(self, name: str, **args: Any) -> None:
+        super().__init__(name, args)
+        self.name = name
+        self.args_ = args
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.args_.items())
+        return f"{self.name}({inner})"
+
+    __str__ = __repr__
+
+
+def day_of(ts: int) -> int:
+    """The UTC day of a timestamp."""
+    return ts // DAY
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def bid_id(provider: str, model_id: int, version: int) -> int:
+    return (int(provider, 16) << 96) | (model_id << 64) | version
+
+
+def bid_parts(bid: int) -> tuple[int, int, int]:
+    """(provider as int, model id, version) of a bid id."""
+    return (bid >> 96) & (2**160 - 1), (bid >> 64) & UINT32_MAX, bid & UINT64_MAX
+
+
+def session_id(consumer: str, nonce: int) -> int:
+    return (int(consumer, 16) << 96) | nonce
+
+
+def require_uint(value: int, bits: int) -> None:
+    """OpenZeppelin SafeCast: a value that does not fit `bits` reverts."""
+    if value >= 2**bits:
+        raise Revert("SafeCastOverflowedUintDowncast", bits=bits, value=value)
+
+
+# ---------------------------------------------------------------------------- MOR
+
+
+@dataclass
+class Token:
+    """MOR (an OpenZeppelin ERC-20): balances, allowances and supply."""
+
+    balances: dict[str, int] = field(default_factory=dict)
+    allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+    total_supply: int = 0
+
+    def balance(self, account: str) -> int:
+        return self.balances.get(account, 0)
+
+    def allowance(self, owner: str, spender: str) -> int:
+        return self.allowances.get((owner, spender), 0)
+
+    def require_transfer(self, sender: str, amount: int) -> None:
+        if self.balance(sender) < amount:
+            raise Revert("ERC20InsufficientBalance", sender=sender, balance=self.balance(sender), needed=amount)
+
+    def require_transfer_from(self, owner: str, spender: str, amount: int) -> None:
+        if self.allowance(owner, spender) < amount:
+            raise Revert(
+                "ERC20InsufficientAllowance", spender=spender, allowance=self.allowance(owner, spender), needed=amount
+            )
+        self.require_transfer(owner, amount)
+
+    def transfer(self, sender: str, to: str, amount: int) -> None:
+        assert self.balance(sender) >= amount, f"model: {sender} cannot pay {amount}"
+        self.balances[sender] = self.balance(sender) - amount
+        self.balances[to] = self.balance(to) + amount
+
+    def transfer_from(self, owner: str, spender: str, to: str, amount: int) -> None:
+        self.allowances[(owner, spender)] = self.allowance(owner, spender) - amount
+        self.transfer(owner, to, amount)
+
+    def approve(self, owner: str, spender: str, amount: int) -> None:
+        self.allowances[(owner, spender)] = amount
+
+    def mint(self, to: str, amount: int) -> None:
+        self.balances[to] = self.balance(to) + amount
+        self.total_supply += amount
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass
+class Provider:
+    registered: bool = False
+    stake: int = 0
+    signer: str = ZERO_ADDRESS
+    endpoint: str = ""
+
+
+@dataclass
+class Bid:
+    """The bid of one (provider, model) pair: its latest version, active or not."""
+
+    version: int = 0
+    price: int = 0
+    posted_at: int = 0
+    active: bool = False
+
+
+@dataclass
+class Model:
+    owner: str
+    stake: int
+    active: bool
+    content_id: bytes
+    name: str
+    tags: list[bytes]
+
+
+@dataclass
+class Session:
+    consumer: str
+    provider: str
+    model_id: int
+    bid_id: int
+    price: int
+    stake: int
+    opened_at: int
+    ends_at: int
+    mode: int
+    closed_at: int = 0
+
+
+@dataclass
+class Hold:
+    amount: int = 0
+    day: int = 0
+
+
+@dataclass
+class Stats:
+    completed: int = 0
+    disputed: int = 0
+    closed_early: int = 0
+    receipts: int = 0
+    seconds_provided: int = 0
+    earnings: int = 0
+    ttft_ms_sum: int = 0
+    tps_sum: int = 0
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (
+            self.completed,
+            self.disputed,
+            self.closed_early,
+            self.receipts,
+            self.seconds_provided,
+            self.earnings,
+            self.ttft_ms_sum,
+            self.tps_sum,
+        )
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a signature is, for the model: who signed which typed message in which domain."""
+
+    key: str  # the EOA whose private key signed
+    kind: str  # "Approval" or "Receipt"
+    chain_id: int
+    verifying_contract: str
+    fields: tuple[int | str, ...]
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What a close did, as the SessionClosed event reports it."""
+
+    seconds: int
+    paid: int
+    returned: int
+    held: int
+    released: int
+    disputed: bool
+    closed_early: bool
+
+
+# ---------------------------------------------------------------------------- the protocol
+
+
+@dataclass
+class Addresses:
+    mor: str
+    marketplace: str
+    model_registry: str
+    pool: str
+    router: str
+    governance: str
+    chain_id: int
+
+
+@dataclass
+class ProtocolModel:
+    """The whole protocol, one object: what every contract holds and owes."""
+
+    at: Addresses
+    now: int
+    token: Token
+    # ---- governance parameters
+    whitelist: set[str] = field(default_factory=set)
+    whitelist_enabled: bool = True
+    min_provider_stake: int = 0
+    min_price: int = 1
+    max_price: int = UINT64_MAX
+    bid_fee: int = 0
+    min_model_stake: int = 0
+    min_duration: int = 60
+    max_duration: int = DAY
+    pinned_supply: int = 0
+    paused: dict[str, bool] = field(default_factory=lambda: {"marketplace": False, "registry": False, "router": False})
+    # ---- marketplace
+    providers: dict[str, Provider] = field(default_factory=dict)
+    bids: dict[tuple[str, int], Bid] = field(default_factory=dict)
+    model_bidders: dict[int, list[str]] = field(default_factory=dict)
+    fee_balance: int = 0
+    # ---- model registry
+    models: dict[int, Model] = field(default_factory=dict)
+    # ---- compute pool
+    pool_balance: int = 0
+    owed: dict[str, int] = field(default_factory=dict)
+    claimed: dict[str, int] = field(default_factory=dict)  # all MOR ever paid to a provider
+    balance_history: list[tuple[int, int]] = field(default_factory=list)  # (timestamp, ledger balance after)
+    bps_history: list[tuple[int, int]] = field(default_factory=list)  # (timestamp, budgetBps after)
+    paid_by_day: dict[int, int] = field(default_factory=dict)
+    books_day: int = 0  # the day of the pool's last state-changing call (lastClose().day)
+    # ---- session router
+    sessions: dict[int, Session] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)
+    stats: dict[tuple[str, int], Stats] = field(default_factory=dict)
+    # ---- signers that are ERC-1271 wallets: wallet -> [owner key, accepting]
+    wallets: dict[str, list[Any]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def today(self) -> int:
+        return day_of(self.now)
+
+    def _only_governance(self, caller: str) -> None:
+        if caller != self.at.governance:
+            raise Revert("OwnableUnauthorizedAccount", account=caller)
+
+    def _when_not_paused(self, contract: str) -> None:
+        if self.paused[contract]:
+            raise Revert("EnforcedPause")
+
+    def provider(self, account: str) -> Provider:
+        return self.providers.get(account, Provider())
+
+    def signer_of(self, provider: str) -> str:
+        """The account whose signature speaks for `provider`: its signer, or itself."""
+        signer = self.provider(provider).signer
+        return provider if signer == ZERO_ADDRESS else signer
+
+    def accepts(self, signer: str, signature: Signature, kind: str, fields: tuple[int | str, ...]) -> bool:
+        """Whether `signature` is `signer`'s valid EIP-712 signature of `kind(fields)` for this
+        router on this chain; a wallet signer answers through ERC-1271 for its owner key."""
+        if (signature.kind, signature.chain_id, signature.verifying_contract, signature.fields) != (
+            kind,
+            self.at.chain_id,
+            self.at.router,
+            fields,
+        ):
+            return False
+        if signer in self.wallets:
+            owner, accepting = self.wallets[signer]
+            return bool(accepting) and signature.key == owner
+        return signature.key == signer
+
+    def bid_of(self, provider: str, model_id: int) -> Bid:
+        return self.bids.get((provider, model_id), Bid())
+
+    def active_bid_ids_of_model(self, model_id: int) -> list[int]:
+        return [bid_id(p, model_id, self.bids[(p, model_id)].version) for p in self.model_bidders.get(model_id, [])]
+
+    def active_bid_ids_of_provider(self, provider: str, first_model_id: int = 0, model_count: int = 2**32) -> list[int]:
+        """A provider's active bids in a window of model ids, in model-id order."""
+        return [
+            bid_id(provider, m, b.version)
+            for (p, m), b in sorted(self.bids.items())
+            if p == provider and b.active and first_model_id <= m < first_model_id + model_count
+        ]
+
+    def active_bid_count(self, provider: str) -> int:
+        return len(self.active_bid_ids_of_provider(provider))
+
+    def total_provider_stake(self) -> int:
+        return sum(p.stake for p in self.providers.values())
+
+    def total_model_stake(self) -> int:
+        return sum(m.stake for m in self.models.values() if m.active)
+
+    def total_locked(self) -> int:
+        """What the router owes: stakes of open sessions plus every hold."""
+        open_stakes = sum(s.stake for s in self.sessions.values() if not s.closed_at)
+        return open_stakes + sum(h.amount for h in self.holds.values())
+
+    # ------------------------------------------------------------------ 1. providers
+
+    def register(self, caller: str, endpoint: str, stake: int) -> None:
+        self._when_not_paused("marketplace")
+        length = len(endpoint.encode())
+        if length == 0:
+            raise Revert("EmptyEndpoint")
+        if length > MAX_ENDPOINT_LENGTH:
+            raise Revert("EndpointTooLong", length=length, max=MAX_ENDPOINT_LENGTH)
+        if self.whitelist_enabled and caller not in self.whitelist:
+            raise Revert("NotWhitelisted", account=caller)
+        total = self.provider(caller).stake + stake
+        if not self.whitelist_enabled and total < self.min_provider_stake:
+            raise Revert("ProviderStakeBelowMinimum", stake=total, minimum=self.min_provider_stake)
+        require_uint(total, 88)
+        if stake:
+            self.token.require_transfer_from(caller, self.at.marketplace, stake)
+        # effects
+        record = self.providers.setdefault(caller, Provider())
+        record.registered, record.stake, record.endpoint = True, total, endpoint
+        if stake:
+            self.token.transfer_from(caller, self.at.marketplace, self.at.marketplace, stake)
+
+    def add_stake(self, caller: str, amount: int) -> None:
+        if amount == 0:
+            raise Revert("ZeroAmount")
+        if not self.provider(caller).registered:
+            raise Revert("ProviderNotRegistered", account=caller)
+        require_uint(self.provider(caller).stake + amount, 88)
+        self.token.require_transfer_from(caller, self.at.marketplace, amount)
+        self.providers[caller].stake += amount
+        self.token.transfer_from(caller, self.at.marketplace, self.at.marketplace, amount)
+
+    def set_signer(self, caller: str, signer: str) -> None:
+        if not self.provider(caller).registered:
+            raise Revert("ProviderNotRegistered", account=caller)
+        self.providers[caller].signer = signer
+
+    def deregister(self, caller: str) -> int:
+        if not self.provider(caller).registered:
+            raise Revert("ProviderNotRegistered", account=caller)
+        bids = self.active_bid_count(caller)
+        if bids:
+            raise Revert("ProviderHasActiveBids", count=bids)
+        record = self.providers[caller]
+        stake = record.stake
+        record.registered, record.stake, record.endpoint = False, 0, ""
+        self.token.transfer(self.at.marketplace, caller, stake)
+        return stake
+
+    # ------------------------------------------------------------------ 2. models
+
+    def _require_valid_metadata(self, name: str, tags: list[bytes]) -> None:
+        length = len(name.encode())
+        if length == 0:
+            raise Revert("EmptyName")
+        if length > MAX_NAME_LENGTH:
+            raise Revert("NameTooLong", length=length, max=MAX_NAME_LENGTH)
+        if len(tags) > MAX_TAGS:
+            raise Revert("TooManyTags", count=len(tags), max=MAX_TAGS)
+
+    def _require_owned_active_model(self, caller: str, model_id: int) -> Model:
+        model = self.models.get(model_id)
+        if model is None or not model.active:
+            raise Revert("ModelNotActive", modelId=model_id)
+        if model.owner != caller:
+            raise Revert("NotModelOwner", modelId=model_id, caller=caller)
+        return model
+
+    def register_model(self, caller: str, name: str, content_id: bytes, tags: list[bytes], stake: int) -> int:
+        self._when_not_paused("registry")
+        self._require_valid_metadata(name, tags)
+        if stake < self.min_model_stake:
+            raise Revert("ModelStakeBelowMinimum", stake=stake, minimum=self.min_model_stake)
+        require_uint(stake, 88)
+        if stake:
+            self.token.require_transfer_from(caller, self.at.model_registry, stake)
+        model_id = len(self.models) + 1
+        self.models[model_id] = Model(caller, stake, True, content_id, name, list(tags))
+        if stake:
+            self.token.transfer_from(caller, self.at.model_registry, self.at.model_registry, stake)
+        return model_id
+
+    def update_model(self, caller: str, model_id: int, name: str, content_id: bytes, tags: list[bytes]) -> None:
+        model = self._require_owned_active_model(caller, model_id)
+        self._require_valid_metadata(name, tags)
+        model.name, model.content_id, model.tags = name, content_id, list(tags)
+
+    def deregister_model(self, caller: str, model_id: int) -> int:
+        model = self._require_owned_active_model(caller, model_id)
+        bids = len(self.model_bidders.get(model_id, []))
+        if bids:
+            raise Revert("ModelHasActiveBids", modelId=model_id, count=bids)
+        stake = model.stake
+        model.active, model.stake = False, 0
+        self.token.transfer(self.at.model_registry, caller, stake)
+        return stake
+
+    def set_min_model_stake(self, caller: str, minimum: int) -> None:
+        self._only_governance(caller)
+        self.min_model_stake = minimum
+
+    # ------------------------------------------------------------------ 3. bids
+
+    def post_bid(self, caller: str, model_id: int, price: int) -> int:
+        self._when_not_paused("marketplace")
+        record = self.provider(caller)
+        if not record.registered:
+            raise Revert("ProviderNotRegistered", account=caller)
+        if not self.whitelist_enabled and record.stake < self.min_provider_stake:
+            raise Revert("ProviderStakeBelowMinimum", stake=record.stake, minimum=self.min_provider_stake)
+        if not self.min_price <= price <= self.max_price:
+            raise Revert("PriceOutOfRange", price=price, minimum=self.min_price, maximum=self.max_price)
+        model = self.models.get(model_id)
+        if model is None or not model.active:
+            raise Revert("ModelNotActive", modelId=model_id)
+        fee = self.bid_fee
+        if fee:
+            self.token.require_transfer_from(caller, self.at.marketplace, fee)
+        # effects: one active bid per (provider, model); a post replaces it with a new version
+        bid = self.bids.setdefault((caller, model_id), Bid())
+        if not bid.active:
+            bid.active = True
+            self.model_bidders.setdefault(model_id, []).append(caller)
+        bid.version += 1
+        bid.price, bid.posted_at = price, self.now
+        if fee:
+            self.fee_balance += fee
+            self.token.transfer_from(caller, self.at.marketplace, self.at.marketplace, fee)
+        return bid_id(caller, model_id, bid.version)
+
+    def delete_bid(self, caller: str, bid: int) -> None:
+        provider_int, model_id, version = bid_parts(bid)
+        if provider_int != int(caller, 16):
+            raise Revert("NotBidProvider", bidId=bid, caller=caller)
+        record = self.bid_of(caller, model_id)
+        if not record.active or record.version != version:
+            raise Revert("BidNotActive", bidId=bid)
+        record.active = False
+        # Documented order of a model's active bids: the last one takes the deleted one's place.
+        _swap_and_pop(self.model_bidders[model_id], caller)
+
+    # ------------------------------------------------------------------ governance of the marketplace
+
+    def set_whitelisted(self, caller: str, account: str, whitelisted: bool) -> None:
+        self._only_governance(caller)
+        if account == ZERO_ADDRESS:
+            raise Revert("ZeroAddress")
+        (self.whitelist.add if whitelisted else self.whitelist.discard)(account)
+
+    def disable_whitelist(self, caller: str) -> None:
+        self._only_governance(caller)
+        if not self.whitelist_enabled:
+            raise Revert("WhitelistAlreadyDisabled")
+        self.whitelist_enabled = False
+
+    def set_min_provider_stake(self, caller: str, minimum: int) -> None:
+        self._only_governance(caller)
+        require_uint(minimum, 88)
+        self.min_provider_stake = minimum
+
+    def set_price_bounds(self, caller: str, minimum: int, maximum: int) -> None:
+        self._only_governance(caller)
+        if minimum == 0 or minimum > maximum or maximum > UINT64_MAX:
+            raise Revert("InvalidPriceBounds", minimum=minimum, maximum=maximum)
+        self.min_price, self.max_price = minimum, maximum
+
+    def set_bid_fee(self, caller: str, fee: int) -> None:
+        self._only_governance(caller)
+        require_uint(fee, 96)
+        self.bid_fee = fee
+
+    def withdraw_fees(self, caller: str, to: str, amount: int) -> None:
+        self._only_governance(caller)
+        if to == ZERO_ADDRESS:
+            raise Revert("ZeroAddress")
+        if amount == 0:
+            raise Revert("ZeroAmount")
+        if amount > self.fee_balance:
+            raise Revert("InsufficientFees", balance=self.fee_balance, requested=amount)
+        self.fee_balance -= amount
+        self.token.transfer(self.at.marketplace, to, amount)
+
+    def pause(self, caller: str, contract: str) -> None:
+        self._only_governance(caller)
+        if self.paused[contract]:
+            raise Revert("EnforcedPause")
+        self.paused[contract] = True
+
+    def unpause(self, caller: str, contract: str) -> None:
+        self._only_governance(caller)
+        if not self.paused[contract]:
+            raise Revert("ExpectedPause")
+        self.paused[contract] = False
+
+    # ------------------------------------------------------------------ 4. compute pool
+
+    def closing_balance(self, day: int) -> int:
+        """The pool's ledger balance at the end of day `day - 1` (after its last change)."""
+        return _value_before(self.balance_history, day * DAY, 0)
+
+    def bps_in_force(self, day: int) -> int:
+        """budgetBps for day `day`: the value set before the day began (a change applies from
+        the next day)."""
+        return _value_before(self.bps_history, day * DAY, DEFAULT_BUDGET_BPS)
+
+    def budget(self, day: int) -> int:
+        """The budget of day `day`: budgetBps of the previous day's closing balance (rounded down)."""
+        return self.bps_in_force(day) * self.closing_balance(day) // BPS
+
+    def paid(self, day: int) -> int:
+        return self.paid_by_day.get(day, 0)
+
+    @property
+    def budget_bps(self) -> int:
+        return self.bps_history[-1][1] if self.bps_history else DEFAULT_BUDGET_BPS
+
+    def _set_pool_balance(self, balance: int) -> None:
+        self.pool_balance = balance
+        self.balance_history.append((self.now, balance))
+        self.books_day = self.today
+
+    def fund(self, caller: str, amount: int) -> None:
+        if amount == 0:
+            raise Revert("ZeroAmount")
+        require_uint(self.pool_balance + amount, 96)
+        self.token.require_transfer_from(caller, self.at.pool, amount)
+        self._set_pool_balance(self.pool_balance + amount)
+        self.token.transfer_from(caller, self.at.pool, self.at.pool, amount)
+
+    def surplus(self) -> int:
+        """MOR that reached the pool by plain transfer and is not yet on its ledger."""
+        return self.token.balance(self.at.pool) - self.pool_balance
+
+    def absorb_surplus(self, caller: str) -> int:
+        surplus = self.surplus()
+        if surplus == 0:
+            raise Revert("NoSurplus")
+        self._set_pool_balance(self.pool_balance + surplus)
+        return surplus
+
+    def credit(self, caller: str, provider: str, amount: int) -> None:
+        if caller != self.at.router:
+            raise Revert("NotSessionRouter", caller=caller)
+        self.owed[provider] = self.owed.get(provider, 0) + amount
+
+    def claim(self, caller: str, provider: str) -> int:
+        owed = self.owed.get(provider, 0)
+        left = max(self.budget(self.today) - self.paid(self.today), 0)
+        paid = min(owed, left)
+        if paid == 0:
+            raise Revert("NothingToClaim", owed=owed, budgetLeft=left)
+        self.owed[provider] = owed - paid
+        self.claimed[provider] = self.claimed.get(provider, 0) + paid
+        self.paid_by_day[self.today] = self.paid(self.today) + paid
+        self._set_pool_balance(self.pool_balance - paid)
+        self.token.transfer(self.at.pool, provider, paid)
+        return paid
+
+    def set_budget_bps(self, caller: str, bps: int) -> None:
+        self._only_governance(caller)
+        if bps == 0 or bps > BPS:
+            raise Revert("InvalidBudgetBps", budgetBps=bps)
+        self.bps_history.append((self.now, bps))
+        self.books_day = self.today
+
+    def pool_today(self) -> tuple[int, int, int]:
+        """What `today()` shows: (budget, paid today, ledger balance)."""
+        return self.budget(self.today), self.paid(self.today), self.pool_balance
+
+    def reference_supply(self) -> int:
+        return self.pinned_supply or self.token.total_supply - self.pool_balance
+
+    # ------------------------------------------------------------------ 5. sessions
+
+    def releasable(self, consumer: str) -> int:
+        """A hold made on an earlier day, released now."""
+        hold = self.holds.get(consumer, Hold())
+        return hold.amount if hold.amount and self.today > hold.day else 0
+
+    def hold_of(self, consumer: str) -> tuple[int, int]:
+        """(held until tomorrow, withdrawable now)."""
+        hold = self.holds.get(consumer, Hold())
+        return (0, hold.amount) if self.today > hold.day else (hold.amount, 0)
+
+    def _release(self, consumer: str) -> int:
+        released = self.releasable(consumer)
+        if released:
+            self.holds[consumer] = Hold()
+        return released
+
+    def duration(self, stake: int, mode: int, price: int) -> int:
+        """Seconds the stake buys: stipend `S * budget(today) / referenceSupply / price`, or
+        direct `S / price`, at most maxSessionDuration; at least minSessionDuration or revert."""
+        if mode == STIPEND:
+            supply = self.reference_supply()
+            if supply == 0:
+                raise Revert("ZeroReferenceSupply")
+            seconds = min(self.max_duration, stake * self.budget(self.today) // supply // price)
+        else:
+            seconds = min(self.max_duration, stake // price)
+        if seconds < self.min_duration:
+            raise Revert("SessionTooShort", duration=seconds, minimum=self.min_duration)
+        return seconds
+
+    def open_session(
+        self, consumer: str, bid: int, nonce: int, deadline: int, stake: int, mode: int, approval: Signature
+    ) -> int:
+        self._when_not_paused("router")
+        if stake == 0:
+            raise Revert("ZeroStake")
+        if mode not in (0, 1):
+            raise Revert("InvalidMode", mode=mode)
+        sid = session_id(consumer, nonce)
+        if sid in self.sessions:
+            raise Revert("ApprovalAlreadyUsed", sessionId=sid)
+        if self.now > deadline:
+            raise Revert("ApprovalExpired", deadline=deadline)
+        provider_int, model_id, version = bid_parts(bid)
+        provider = _address_of(provider_int, self.providers)
+        record = self.bid_of(provider, model_id) if provider else Bid()
+        if not record.active or record.version != version:
+            raise Revert("BidNotActive", bidId=bid)
+        signer = self.signer_of(provider)
+        if not self.accepts(signer, approval, "Approval", (bid, consumer, nonce, deadline)):
+            raise Revert("InvalidApprovalSignature", signer=signer)
+        seconds = self.duration(stake, mode, record.price)
+        require_uint(stake, 96)
+        released = self.releasable(consumer)
+        if stake > released:
+            self.token.require_transfer_from(consumer, self.at.router, stake - released)
+        # effects: the released hold counts towards the new stake
+        self._release(consumer)
+        self.sessions[sid] = Session(
+            consumer, provider, model_id, bid, record.price, stake, self.now, self.now + seconds, mode
+        )
+        if stake > released:
+            self.token.transfer_from(consumer, self.at.router, self.at.router, stake - released)
+        elif released > stake:
+            self.token.transfer(self.at.router, consumer, released - stake)
+        return sid
+
+    def close_session(self, caller: str, sid: int, receipt: tuple[int, int, int, Signature] | None = None) -> Closed:
+        """Closes a session, with a receipt (ttftMs, tokensPerSecond, deadline, signature) or without."""
+        session = self.sessions.get(sid)
+        if receipt is not None:
+            ttft, tps, deadline, signature = receipt
+            if self.now > deadline:
+                raise Revert("ReceiptExpired", deadline=deadline)
+            if session is None:
+                raise Revert("UnknownSession", sessionId=sid)
+            signer = self.signer_of(session.provider)
+            if not self.accepts(signer, signature, "Receipt", (sid, ttft, tps, deadline)):
+                raise Revert("InvalidReceiptSignature", signer=signer)
+        if session is None:
+            raise Revert("UnknownSession", sessionId=sid)
+        if session.closed_at:
+            raise Revert("SessionAlreadyClosed", sessionId=sid)
+        before_end = self.now < session.ends_at
+        closers = (session.consumer, session.provider, self.signer_of(session.provider))
+        if before_end and caller not in closers:
+            raise Revert("NotAllowedToClose", sessionId=sid, caller=caller)
+        # effects: exact pay for the seconds provided
+        seconds = min(self.now, session.ends_at) - session.opened_at
+        pay = session.price * seconds
+        disputed = receipt is None and caller == session.consumer
+        closed_early = before_end and caller == session.consumer
+        session.closed_at = self.now
+        stats = self.stats.setdefault((session.provider, session.model_id), Stats())
+        stats.disputed += disputed
+        stats.completed += not disputed
+        stats.closed_early += closed_early
+        stats.seconds_provided += seconds
+        stats.earnings += pay
+        if receipt is not None:
+            stats.receipts += 1
+            stats.ttft_ms_sum += receipt[0]
+            stats.tps_sum += receipt[1]
+        released = self._release(session.consumer)
+        if session.mode == DIRECT:
+            returned, held = session.stake - pay, 0
+        else:
+            # The share of the stake that backed today's compute is held until tomorrow (rounded up).
+            day_start = self.today * DAY
+            seconds_today = max(0, min(self.now, session.ends_at) - max(session.opened_at, day_start))
+            held = ceil_div(session.stake * seconds_today, session.ends_at - session.opened_at)
+            returned = session.stake - held
+            if held:
+                hold = self.holds.setdefault(session.consumer, Hold())
+                hold.amount, hold.day = hold.amount + held, self.today
+        if pay:
+            if session.mode == STIPEND:
+                self.owed[session.provider] = self.owed.get(session.provider, 0) + pay
+            else:
+                self.token.transfer(self.at.router, session.provider, pay)
+        self.token.transfer(self.at.router, session.consumer, returned + released)
+        return Closed(seconds, pay, returned, held, released, disputed, closed_early)
+
+    def withdraw_held(self, caller: str) -> int:
+        released = self.releasable(caller)
+        if released == 0:
+            raise Revert("NothingToWithdraw", held=self.holds.get(caller, Hold()).amount)
+        self._release(caller)
+        self.token.transfer(self.at.router, caller, released)
+        return released
+
+    def set_duration_bounds(self, caller: str, minimum: int, maximum: int) -> None:
+        self._only_governance(caller)
+        if minimum == 0 or minimum > maximum or maximum > UINT32_MAX:
+            raise Revert("InvalidDurationBounds", minimum=minimum, maximum=maximum)
+        self.min_duration, self.max_duration = minimum, maximum
+
+    def set_reference_supply(self, caller: str, supply: int) -> None:
+        self._only_governance(caller)
+        require_uint(supply, 96)
+        self.pinned_supply = supply
+
+
+def _swap_and_pop(items: list[Any], item: Any) -> None:
+    index = items.index(item)
+    items[index] = items[-1]
+    items.pop()
+
+
+def _value_before(history: list[tuple[int, int]], ts: int, default: int) -> int:
+    """The value of a (timestamp, value) history just before timestamp `ts`."""
+    index = bisect_left(history, (ts, -1))
+    return history[index - 1][1] if index else default
+
+
+def _address_of(value: int, known: dict[str, Any]) -> str | None:
+    for address in known:
+        if int(address, 16) == value:
+            return address
+    return None
+
+
+# ---------------------------------------------------------------------------- the event-driven model
+
+
+@dataclass
+class EventReplay:
+    """Rebuilds the protocol's ledgers from its events alone, in (block, log index) order.
+
+    Facts no event carries are taken from the log's block: the timestamp (a bid's postedAt, a
+    session's openedAt and closedAt, the day of a hold). Everything else comes from event fields.
+    """
+
+    providers: dict[str, Provider] = field(default_factory=dict)
+    bids: dict[tuple[str, int], Bid] = field(default_factory=dict)
+    models: dict[int, Model] = field(default_factory=dict)
+    fee_balance: int = 0
+    pool_balance: int = 0
+    owed: dict[str, int] = field(default_factory=dict)
+    claimed: dict[str, int] = field(default_factory=dict)
+    sessions: dict[int, Session] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)
+    stats: dict[tuple[str, int], Stats] = field(default_factory=dict)
+    total_locked: int = 0
+    whitelist: set[str] = field(default_factory=set)
+    closes: dict[int, int] = field(default_factory=dict)  # session -> number of SessionClosed events
+    problems: list[str] = field(default_factory=list)
+
+    def apply(self, name: str, a: dict[str, Any], ts: int) -> None:
+        handler = getattr(self, f"_on_{name}", None)
+        if handler is not None:
+            handler(a, ts)
+
+    def _check(self, ok: bool, message: str) -> None:
+        if not ok:
+            self.problems.append(message)
+
+    # marketplace
+    def _on_ProviderRegistered(self, a: dict[str, Any], ts: int) -> None:
+        record = self.providers.setdefault(a["provider"], Provider())
+        record.registered, record.endpoint = True, a["endpoint"]
+
+    def _on_ProviderStakeAdded(self, a: dict[str, Any], ts: int) -> None:
+        record = self.providers.setdefault(a["provider"], Provider())
+        self._check(record.stake + a["amount"] == a["totalStake"], f"ProviderStakeAdded total {a}")
+        record.stake = a["totalStake"]
+
+    def _on_ProviderSignerSet(self, a: dict[str, Any], ts: int) -> None:
+        self.providers.setdefault(a["provider"], Provider()).signer = a["signer"]
+
+    def _on_ProviderDeregistered(self, a: dict[str, Any], ts: int) -> None:
+        record = self.providers.setdefault(a["provider"], Provider())
+        self._check(record.stake == a["stakeReturned"], f"ProviderDeregistered returned {a}, stake {record.stake}")
+        record.registered, record.stake, record.endpoint = False, 0, ""
+
+    def _on_BidPosted(self, a: dict[str, Any], ts: int) -> None:
+        _, model_id, version = bid_parts(a["bidId"])
+        bid = self.bids.setdefault((a["provider"], model_id), Bid())
+        self._check(version == bid.version + 1, f"BidPosted version {version} after {bid.version}")
+        bid.version, bid.price, bid.posted_at, bid.active = version, a["pricePerSecond"], ts, True
+        self.fee_balance += a["fee"]
+
+    def _on_BidDeleted(self, a: dict[str, Any], ts: int) -> None:
+        _, model_id, version = bid_parts(a["bidId"])
+        bid = self.bids.setdefault((a["provider"], model_id), Bid())
+        self._check(bid.active and bid.version == version, f"BidDeleted of an inactive bid {a}")
+        bid.active = False
+
+    def _on_FeesWithdrawn(self, a: dict[str, Any], ts: int) -> None:
+        self.fee_balance -= a["amount"]
+
+    def _on_WhitelistSet(self, a: dict[str, Any], ts: int) -> None:
+        (self.whitelist.add if a["whitelisted"] else self.whitelist.discard)(a["account"])
+
+    # model registry
+    def _on_ModelRegistered(self, a: dict[str, Any], ts: int) -> None:
+        self.models[a["modelId"]] = Model(a["owner"], a["stake"], True, a["contentId"], a["name"], list(a["tags"]))
+
+    def _on_ModelUpdated(self, a: dict[str, Any], ts: int) -> None:
+        model = self.models[a["modelId"]]
+        model.name, model.content_id, model.tags = a["name"], a["contentId"], list(a["tags"])
+
+    def _on_ModelDeregistered(self, a: dict[str, Any], ts: int) -> None:
+        model = self.models[a["modelId"]]
+        self._check(model.stake == a["stakeReturned"], f"ModelDeregistered returned {a}")
+        model.active, model.stake = False, 0
+
+    # compute pool
+    def _on_Funded(self, a: dict[str, Any], ts: int) -> None:
+        self._check(self.pool_balance + a["amount"] == a["balance"], f"Funded balance {a}")
+        self.pool_balance = a["balance"]
+
+    def _on_SurplusAbsorbed(self, a: dict[str, Any], ts: int) -> None:
+        self._check(self.pool_balance + a["amount"] == a["balance"], f"SurplusAbsorbed balance {a}")
+        self.pool_balance = a["balance"]
+
+    def _on_Credited(self, a: dict[str, Any], ts: int) -> None:
+        owed = self.owed.get(a["provider"], 0) + a["amount"]
+        self._check(owed == a["owed"], f"Credited owed {a}, replay {owed}")
+        self.owed[a["provider"]] = a["owed"]
+
+    def _on_Claimed(self, a: dict[str, Any], ts: int) -> None:
+        owed = self.owed.get(a["provider"], 0) - a["amount"]
+        self._check(owed == a["owed"], f"Claimed owed {a}, replay {owed}")
+        self.owed[a["provider"]] = a["owed"]
+        self.claimed[a["provider"]] = self.claimed.get(a["provider"], 0) + a["amount"]
+        self.pool_balance -= a["amount"]
+
+    # session router
+    def _on_SessionOpened(self, a: dict[str, Any], ts: int) -> None:
+        _, model_id, _ = bid_parts(a["bidId"])
+        self.sessions[a["sessionId"]] = Session(
+            a["consumer"],
+            a["provider"],
+            model_id,
+            a["bidId"],
+            a["pricePerSecond"],
+            a["stake"],
+            ts,
+            a["endsAt"],
+            a["mode"],
+        )
+        self.total_locked += a["stake"]
+
+    def _on_HeldReleased(self, a: dict[str, Any], ts: int) -> None:
+        hold = self.holds.get(a["consumer"], Hold())
+        self._check(hold.amount == a["amount"] and day_of(ts) > hold.day, f"HeldReleased {a} of hold {hold}")
+        self.holds[a["consumer"]] = Hold()
+        self.total_locked -= a["amount"]
+
+    def _on_SessionClosed(self, a: dict[str, Any], ts: int) -> None:
+        sid = a["sessionId"]
+        self.closes[sid] = self.closes.get(sid, 0) + 1
+        session = self.sessions[sid]
+        session.closed_at = ts
+        self._check(a["paid"] == session.price * a["secondsProvided"], f"SessionClosed paid {a}")
+        self._check(
+            a["returned"] + a["held"] + (a["paid"] if session.mode == DIRECT else 0) == session.stake,
+            f"SessionClosed split {a} of stake {session.stake}",
+        )
+        stats = self.stats.setdefault((session.provider, session.model_id), Stats())
+        stats.disputed += a["disputed"]
+        stats.completed += not a["disputed"]
+        stats.closed_early += a["closedEarly"]
+        stats.seconds_provided += a["secondsProvided"]
+        stats.earnings += a["paid"]
+        if a["held"]:
+            hold = self.holds.setdefault(session.consumer, Hold())
+            hold.amount, hold.day = hold.amount + a["held"], day_of(ts)
+        self.total_locked -= session.stake - a["held"]
+
+    def _on_ReceiptRecorded(self, a: dict[str, Any], ts: int) -> None:
+        session = self.sessions[a["sessionId"]]
+        stats = self.stats[(session.provider, session.model_id)]
+        stats.receipts += 1
+        stats.ttft_ms_sum += a["ttftMs"]
+        stats.tps_sum += a["tokensPerSecond"]
