@@ -73,6 +73,7 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
     function absorbSurplus() external nonReentrant {
         DayBook memory book = _closeBooks();
         uint256 surplus = mor.balanceOf(address(this)) - book.balance;
+        // slither-disable-next-line incorrect-equality -- only selects the revert; a non-zero surplus is fine
         if (surplus == 0) revert NoSurplus();
         book.balance = SafeCast.toUint96(book.balance + surplus);
         _book = book;
@@ -96,6 +97,7 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
         uint256 budget = _close.budget;
         uint256 left = budget > book.paid ? budget - book.paid : 0;
         paid = Math.min(owedNow, left);
+        // slither-disable-next-line incorrect-equality -- min(owed, left) is zero exactly when nothing can be paid
         if (paid == 0) revert NothingToClaim(owedNow, left);
 
         // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (budgetBps <= 10000).

@@ -331,7 +331,7 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
         if (firstModelId > type(uint32).max) return new uint256[](0);
         uint256 end = Math.min(firstModelId + Math.min(modelCount, type(uint32).max), uint256(type(uint32).max) + 1);
         uint256[] memory found = new uint256[](Math.min(_providers[provider_].activeBids, modelCount));
-        uint256 n;
+        uint256 n = 0;
         for (uint256 modelId = firstModelId; modelId < end && n < found.length; ++modelId) {
             BidRecord storage record = _bids[provider_][uint32(modelId)];
             if (record.active) found[n++] = BidIds.encode(provider_, uint32(modelId), record.version);

@@ -23,6 +23,7 @@ contract Reputation is IReputation {
     function inputsOf(uint256 bidId) public view returns (ReputationMath.Inputs memory inputs) {
         IMarketplace.Bid memory b = _marketplace.bid(bidId);
         if (!b.active) revert IMarketplace.BidNotActive(bidId);
+        // slither-disable-next-line unused-return -- only the lower price bound enters the score
         (uint256 minPrice,) = _marketplace.priceBounds();
         inputs = _inputs(
             _router.stats(b.provider, b.modelId),
@@ -84,6 +85,7 @@ contract Reputation is IReputation {
             providers[i] = BidIds.provider(bidIds[i]);
         }
         ISessionRouter.Stats[] memory stats = _router.statsOf(providers, modelId);
+        // slither-disable-next-line unused-return -- only the lower price bound enters the score
         (uint256 minPrice,) = _marketplace.priceBounds();
         all = new RankedBid[](bidIds.length);
         for (uint256 i = 0; i < bidIds.length; ++i) {

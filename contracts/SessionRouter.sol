@@ -63,6 +63,7 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
 
     mapping(uint256 sessionId => Session) private _sessions;
     mapping(address consumer => Hold) private _holds;
+    // slither-disable-next-line uninitialized-state -- written through a storage pointer in _record
     mapping(address provider => mapping(uint32 modelId => Stats)) private _stats;
     Params private _params;
 
@@ -215,6 +216,7 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
 
     /// @inheritdoc ISessionRouter
     function stipendDuration(uint256 stake, uint256 pricePerSecond) external view returns (uint256) {
+        // slither-disable-next-line unused-return -- what was paid today does not enter the stipend
         (uint256 budget,, uint256 poolBalance) = pool.today();
         return SessionMath.stipendDuration(
             stake, budget, _referenceSupply(poolBalance), pricePerSecond, _params.maxDuration
@@ -223,6 +225,7 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
 
     /// @inheritdoc ISessionRouter
     function referenceSupply() external view returns (uint256) {
+        // slither-disable-next-line unused-return -- only the balance enters the reference supply
         (,, uint256 poolBalance) = pool.today();
         return _referenceSupply(poolBalance);
     }
@@ -299,7 +302,8 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
     function _duration(uint256 stake, Mode mode, uint256 price) private view returns (uint256 duration) {
         Params memory params = _params;
         if (mode == Mode.Stipend) {
-            (uint256 budget,, uint256 poolBalance) = pool.today();
+            // slither-disable-next-line unused-return -- what was paid today does not enter the stipend
+        (uint256 budget,, uint256 poolBalance) = pool.today();
             duration = SessionMath.stipendDuration(stake, budget, _referenceSupply(poolBalance), price, params.maxDuration);
         } else {
             duration = SessionMath.directDuration(stake, price, params.maxDuration);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Halmos symbolic proofs (halmos/): installs Halmos into its own venv halmos/.venv from
+# halmos/requirements.lock when that file changes (its rich<14.1 pin conflicts with eth-ape's),
+# builds with the platform binary of forge 1.7.1 through tools/solc-adapter.js, and keeps every
+# cache in the project (HOME=halmos/.home). Prints one summary line; exits 1 on a counterexample,
+# a timeout or an error.
+#   tools/halmos.sh           the proofs run by ./dev test (PROFILE=fast)
+#   tools/halmos.sh --all     every check_ function (slower: see audit/README.md)
+#   tools/halmos.sh -- ARGS   extra halmos arguments (e.g. -- --function check_budget)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+H="$ROOT/halmos"
+FORGE_BIN="$ROOT/node_modules/@foundry-rs/forge-linux-amd64/bin"
+[ -x "$FORGE_BIN/forge" ] || { echo "halmos: forge missing (run ./dev setup)" >&2; exit 1; }
+
+want="$(cat "$H/requirements.lock" <(python3 --version) | sha256sum | cut -d' ' -f1)"
+if [ "$want" != "$(cat "$H/.venv/.installed" 2>/dev/null || true)" ]; then
+  printf '\033[1m==> %s\033[0m\n' "halmos: installing the pinned Halmos into halmos/.venv" >&2
+  [ -x "$H/.venv/bin/python" ] || python3 -m venv "$H/.venv"
+  "$H/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$H/requirements.lock" 2>&1 | grep -v "^WARNING: Location" || true
+  "$H/.venv/bin/python" -m pip check >/dev/null || { "$H/.venv/bin/python" -m pip check; exit 1; }
+  echo "$want" > "$H/.venv/.installed"
+fi
+
+# Fast profile: every proof but the two slowest no-rug calls (Marketplace, SessionRouter have the
+# most functions and symbolic bytes/strings); --all runs them too.
+FAST='^check_(approval|receipt|digests|sessionId|noRug_(computePool|modelRegistry)|budget_)'
+match="$FAST"
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --all) match='^check_' ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: tools/halmos.sh [--all] [-- halmos args]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+mkdir -p "$H/.home"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+start=$SECONDS
+set +e
+(
+  cd "$H"
+  # Bounds: loops up to 5 iterations (the sequence proofs' depth and the chain list), dynamic
+  # bytes 65 long (a signature), dynamic arrays of length 1; 60 s per solver query.
+  HOME="$H/.home" PATH="$FORGE_BIN:$H/.venv/bin:$PATH" \
+    halmos --match-test "$match" --loop 5 --default-bytes-lengths 65 --default-array-lengths 1 \
+      --solver-timeout-assertion 60s "${extra[@]}"
+) >"$log" 2>&1
+rc=$?
+set -e
+passed=$(grep -c '\[PASS\]' "$log" || true)
+failed=$(grep -cE '\[(FAIL|TIMEOUT|ERROR)\]' "$log" || true)
+if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  grep -vE '^(Warning|Note| *-->| *\||[0-9]+ \|)' "$log" | grep -E -A14 'Counterexample|\[(FAIL|TIMEOUT|ERROR)\]|Error' >&2 || tail -40 "$log" >&2
+  echo "halmos: FAIL: $passed passed, $failed failed (counterexample, timeout or error above) [$((SECONDS - start)) s]"
+  exit 1
+fi
+echo "halmos: ok: $passed check_ functions proved for all inputs [$((SECONDS - start)) s]"
