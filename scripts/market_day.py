@@ -278,6 +278,9 @@ def report(m: Market) -> str:
         "",
         "## Gas per operation (gas_used of the receipts)",
         "",
+        "A young market: most of these calls write fresh storage (a pair's first statistics, a consumer's first "
+        "hold, a provider's first credit). Steady-state figures and their scaling are in benchmarks/gas.md.",
+        "",
         "| operation | calls | median gas |",
         "|---|---:|---:|",
     ]
