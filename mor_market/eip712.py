@@ -67,6 +67,41 @@ def receipt_message(
     return _typed("Receipt", RECEIPT_TYPE, router, chain_id, message)
 
 
+PERMIT_TYPE = [
+    {"name": "owner", "type": "address"},
+    {"name": "spender", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+
+def permit_message(
+    token: str, token_name: str, chain_id: int, owner: str, spender: str, value: int, nonce: int, deadline: int
+) -> SignableMessage:
+    """An EIP-2612 permit of an OpenZeppelin ERC20Permit token (domain version "1")."""
+    return encode_typed_data(
+        full_message={
+            "types": {"EIP712Domain": _DOMAIN_TYPE, "Permit": PERMIT_TYPE},
+            "primaryType": "Permit",
+            "domain": {"name": token_name, "version": "1", "chainId": chain_id, "verifyingContract": str(token)},
+            "message": {
+                "owner": str(owner),
+                "spender": str(spender),
+                "value": value,
+                "nonce": nonce,
+                "deadline": deadline,
+            },
+        }
+    )
+
+
+def sign_vrs(account: Any, message: SignableMessage) -> tuple[int, bytes, bytes]:
+    """(v, r, s) of `message` signed by an Ape account, r and s as 32 bytes each."""
+    signature = sign(account, message)
+    return signature[64], signature[:32], signature[32:64]
+
+
 def digest(message: SignableMessage) -> bytes:
     """The 32-byte EIP-712 digest of a message (what the contract's digest views return)."""
     return bytes(_hash_eip191_message(message))

@@ -131,48 +131,12 @@ def open_session(
 
 def _permit(p: Protocol, owner: Any, value: int, deadline: int) -> tuple[int, bytes, bytes]:
     from ape import chain
-    from eth_account.messages import encode_typed_data
 
-    domain = p.mor.eip712Domain()
-    message = encode_typed_data(
-        full_message={
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "Permit",
-            "domain": {
-                "name": domain[1],
-                "version": domain[2],
-                "chainId": chain.chain_id,
-                "verifyingContract": str(p.mor.address),
-            },
-            "message": {
-                "owner": owner.address,
-                "spender": str(p.router.address),
-                "value": value,
-                "nonce": p.mor.nonces(owner),
-                "deadline": deadline,
-            },
-        }
+    name = p.mor.eip712Domain()[1]
+    message = eip712.permit_message(
+        p.mor.address, name, chain.chain_id, owner.address, p.router.address, value, p.mor.nonces(owner), deadline
     )
-    sig = owner.sign_message(message)
-    return (
-        sig.v,
-        int.from_bytes(bytes(sig.r), "big").to_bytes(32, "big"),
-        int.from_bytes(bytes(sig.s), "big").to_bytes(32, "big"),
-    )
+    return eip712.sign_vrs(owner, message)
 
 
 def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from ape import chain
-from eth_account.messages import encode_typed_data
 
+from mor_market import eip712
 from mor_market.constants import BPS, DAY, MOR
 from mor_market.ids import session_id
 from tests.conftest import PRICE
@@ -191,41 +191,11 @@ def sign_permit(mor) -> Callable[..., tuple[int, bytes, bytes]]:
 
     def _sign(owner_account: Any, spender: Any, value: int, deadline: int, nonce: int | None = None) -> tuple:
         nonce = mor.nonces(owner_account) if nonce is None else nonce
-        message = encode_typed_data(
-            full_message={
-                "types": {
-                    "EIP712Domain": [
-                        {"name": "name", "type": "string"},
-                        {"name": "version", "type": "string"},
-                        {"name": "chainId", "type": "uint256"},
-                        {"name": "verifyingContract", "type": "address"},
-                    ],
-                    "Permit": [
-                        {"name": "owner", "type": "address"},
-                        {"name": "spender", "type": "address"},
-                        {"name": "value", "type": "uint256"},
-                        {"name": "nonce", "type": "uint256"},
-                        {"name": "deadline", "type": "uint256"},
-                    ],
-                },
-                "primaryType": "Permit",
-                "domain": {
-                    "name": "Test MOR",
-                    "version": "1",
-                    "chainId": chain.chain_id,
-                    "verifyingContract": str(mor.address),
-                },
-                "message": {
-                    "owner": str(owner_account.address),
-                    "spender": str(getattr(spender, "address", spender)),
-                    "value": value,
-                    "nonce": nonce,
-                    "deadline": deadline,
-                },
-            }
+        spender_address = str(getattr(spender, "address", spender))
+        message = eip712.permit_message(
+            mor.address, "Test MOR", chain.chain_id, owner_account.address, spender_address, value, nonce, deadline
         )
-        signature = owner_account.sign_message(message)
-        return signature.v, bytes(signature.r), bytes(signature.s)
+        return eip712.sign_vrs(owner_account, message)
 
     return _sign
 
