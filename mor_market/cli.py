@@ -111,6 +111,30 @@ def load_protocol(key: str | None = None) -> Protocol:
     )
 
 
+_KNOWN = ("Marketplace", "ModelRegistry", "ComputePool", "SessionRouter", "Reputation", "TestMOR")
+
+
+def decode_revert(data: str) -> str | None:
+    """`ErrorName(arg=value, ...)` for revert data of a custom error any of the project's
+    contracts (or MOR) declares; None when the selector is unknown."""
+    from ape import project
+    from eth_abi import decode
+    from eth_utils import keccak
+
+    raw = bytes.fromhex(data.removeprefix("0x"))
+    for name in _KNOWN:
+        for abi in getattr(project, name).contract_type.abi:
+            if abi.type != "error":
+                continue
+            types = [i.canonical_type for i in abi.inputs]
+            if keccak(text=f"{abi.name}({','.join(types)})")[:4] == raw[:4]:
+                values = decode(types, raw[4:])
+                return (
+                    f"{abi.name}(" + ", ".join(f"{i.name}={v}" for i, v in zip(abi.inputs, values, strict=True)) + ")"
+                )
+    return None
+
+
 def describe_error(err: Exception) -> str:
     """One line naming the failed check: `ErrorName(arg=value, ...)` for custom errors."""
     inputs = getattr(err, "inputs", None)
@@ -119,6 +143,12 @@ def describe_error(err: Exception) -> str:
         args = ", ".join(f"{k}={v}" for k, v in inputs.items())
         return f"{name}({args})"
     message = str(err).strip().splitlines()[0] if str(err).strip() else name
+    # Ape leaves a custom error as raw revert data when it cannot tell which contract raised it.
+    if message.startswith("0x") and len(message) >= 10:
+        try:
+            return decode_revert(message) or message
+        except ValueError:
+            return message
     return message
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 import pytest
 from ape import chain
+from ape.exceptions import ContractLogicError
 from click.testing import CliRunner
 
 from mor_market import operations as ops
-from mor_market.cli import one_line_errors
+from mor_market.cli import describe_error, one_line_errors
 from mor_market.constants import MOR
 from mor_market.ranking import BALANCED
 
@@ -105,3 +106,11 @@ def test_operations__keeper__closes_only_expired_sessions_within_its_limit(
     assert [s for s, _ in closed] == [second]
     state = ops.market_status(protocol)
     assert state["router"]["total_locked"] == protocol.router.totalLocked()
+
+
+def test_describe_error__raw_revert_data_of_a_custom_error__is_decoded_with_its_arguments():
+    data = "0x32aa6024" + "1".rjust(64, "0") + hex(10**10)[2:].rjust(64, "0") + hex(10**16)[2:].rjust(64, "0")
+    assert describe_error(ContractLogicError(data)) == (
+        "PriceOutOfRange(price=1, minimum=10000000000, maximum=10000000000000000)"
+    )
+    assert describe_error(ContractLogicError("0xdeadbeef")) == "0xdeadbeef"
