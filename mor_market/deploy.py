@@ -14,8 +14,6 @@ from typing import Any
 import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address
 
-from mor_market.constants import MOR
-
 
 @dataclass(frozen=True)
 class Params:
@@ -148,6 +146,3 @@ def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> 
     for account in params.whitelist:
         check(f"whitelisted({account})", mp.isWhitelisted(account), True)
     return failures
-
-
-DEFAULT_TEST_PARAMS = Params(min_provider_stake=100 * MOR, bid_fee=0)

@@ -9,7 +9,7 @@ from typing import Any
 
 from mor_market import eip712
 from mor_market.deploy import Protocol
-from mor_market.ids import bid_parts, session_consumer, session_id
+from mor_market.ids import session_consumer, session_id
 from mor_market.ranking import Weights
 
 STIPEND, DIRECT = 0, 1
@@ -216,6 +216,3 @@ def market_status(p: Protocol) -> dict[str, Any]:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, default=str)
-
-
-__all__ = ["DIRECT", "STIPEND", "bid_parts"]
