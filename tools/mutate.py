@@ -1,0 +1,852 @@
+"""Mutation campaign against the contracts (issue #10): `./dev mutate [options]`.
+
+The project's own mutator. It generates mutants deterministically from the source text of the
+protocol contracts and libraries (only inside function, constructor and modifier bodies; never in
+comments, strings, imports, pragmas or declarations), writes each one IN PLACE over the real
+contract, compiles incrementally, and runs the fast unit-test subset of the mutated file with
+`-x`: a failing test kills the mutant, a passing subset lets it survive, a timeout counts as
+killed, and a mutant that does not compile is invalid (not counted). The original bytes are always
+restored (try/finally and SIGINT/SIGTERM handlers) and checked by sha256; `.build/.sources` is
+removed at the end so the next `./dev` command recompiles the real contracts from scratch.
+
+Results go to audit/mutation.json (machine-readable) and audit/mutation.md (the report).
+Verdicts on survivors ("equivalent", "accepted", "killed by new test ...") live in
+audit/mutation-verdicts.json, keyed by a line-independent mutant key, so reruns keep them.
+
+    ./dev mutate --list                      print the selected mutants, run nothing
+    ./dev mutate                             the campaign (default selection; about an hour)
+    ./dev mutate --only ID [--only ID ...]   rerun some mutants, merged into the last results
+    ./dev mutate --resume                    run the selected mutants that have no result yet
+    ./dev mutate --report                    re-render audit/mutation.md from the results
+
+Not part of CI: it takes long.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parent.parent
+AUDIT = ROOT / "audit"
+RESULTS = AUDIT / "mutation.json"
+REPORT = AUDIT / "mutation.md"
+VERDICTS = AUDIT / "mutation-verdicts.json"
+BUILD = ROOT / ".build"
+MANIFEST = BUILD / "__local__.json"
+
+# The mutated files and the fast test subset each one runs (most relevant folder first: `-x`
+# stops at the first failure, so a killed mutant usually costs a few tests).
+SUBSETS: dict[str, list[str]] = {
+    "contracts/ComputePool.sol": ["tests/unit/compute_pool"],
+    "contracts/SessionRouter.sol": ["tests/unit/session_router"],
+    "contracts/Marketplace.sol": ["tests/unit/marketplace", "tests/unit/governance"],
+    "contracts/ModelRegistry.sol": ["tests/unit/model_registry"],
+    "contracts/Reputation.sol": ["tests/unit/reputation"],
+    "contracts/libraries/SessionMath.sol": ["tests/unit/session_router", "tests/unit/compute_pool"],
+    "contracts/libraries/SessionIds.sol": ["tests/unit/session_router"],
+    "contracts/libraries/BidIds.sol": ["tests/unit/marketplace", "tests/unit/governance"],
+    "contracts/libraries/ReputationMath.sol": ["tests/unit/reputation"],
+    "contracts/libraries/Days.sol": ["tests/unit/compute_pool", "tests/unit/session_router"],
+}
+PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rf"]
+
+# The default campaign: a deterministic sample, round-robin over (file, operator) groups.
+DEFAULT_LIMIT = 110
+DEFAULT_TIMEOUT_S = 420
+
+OPERATORS: dict[str, str] = {
+    "ROR": "relational operator negated (== <-> !=, < -> >=, <= -> >, > -> <=, >= -> <)",
+    "BND": "boundary off-by-one (< <-> <=, > <-> >=)",
+    "AOR": "arithmetic operator replaced (+ <-> -, * <-> /, % -> *)",
+    "ASOR": "assignment operator replaced (+= <-> -=, *= <-> /=, |= <-> &=)",
+    "INC": "increment <-> decrement (++ <-> --)",
+    "LOR": "logical operator replaced (&& <-> ||)",
+    "NOT-del": "logical negation removed (!x -> x)",
+    "COND": "if-condition negated (if (c) -> if (!(c)))",
+    "CONST": "constant swapped (0 <-> 1, true <-> false)",
+    "BOR": "bitwise/shift operator replaced (| <-> &, << <-> >>)",
+    "MINMAX": "Math.min <-> Math.max",
+    "ROUND": "Math.Rounding.Ceil <-> Floor",
+    "XFER-to": "token transfer recipient replaced (-> msg.sender, or address(this) when it was msg.sender)",
+    "XFER-amt": "token transfer amount off by one (amount -> amount - 1)",
+    "DEL-emit": "event emission deleted",
+    "DEL-guard": "revert guard deleted (if (c) revert E() -> if (c) {})",
+    "DEL-write": "assignment / state write / delete / ++ statement deleted",
+    "DEL-call": "call statement deleted (transfers, internal calls)",
+}
+
+
+# ------------------------------------------------------------------ mutants
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str  # File.sol:L<line>:<OP>:<hash>; unique and deterministic
+    key: str  # the id without the line: survives edits elsewhere in the file
+    file: str
+    line: int
+    operator: str
+    start: int
+    end: int
+    original: str
+    replacement: str
+    before: str  # the original line(s), whitespace collapsed
+    after: str  # the mutated line(s), whitespace collapsed
+
+    def apply(self, source: str) -> str:
+        return source[: self.start] + self.replacement + source[self.end :]
+
+
+def mask(source: str) -> str:
+    """The source with comments and string contents blanked (same length, newlines kept)."""
+    out = list(source)
+    n, i = len(source), 0
+
+    def blank(a: int, b: int) -> None:
+        for k in range(a, min(b, n)):
+            if out[k] != "\n":
+                out[k] = " "
+
+    while i < n:
+        if source.startswith("//", i):
+            j = source.find("\n", i)
+            j = n if j < 0 else j
+            blank(i, j)
+            i = j
+        elif source.startswith("/*", i):
+            j = source.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            blank(i, j)
+            i = j
+        elif source[i] in "\"'":
+            quote, j = source[i], i + 1
+            while j < n and source[j] != quote:
+                j += 2 if source[j] == "\\" else 1
+            blank(i + 1, j)
+            i = j + 1
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _match(text: str, i: int, open_: str, close: str) -> int:
+    """Index of the bracket closing the one at `i`."""
+    depth = 0
+    for k in range(i, len(text)):
+        if text[k] == open_:
+            depth += 1
+        elif text[k] == close:
+            depth -= 1
+            if depth == 0:
+                return k
+    raise ValueError(f"unbalanced {open_} at {i}")
+
+
+def bodies(masked: str) -> list[tuple[int, int]]:
+    """(start, end) of every function, constructor and modifier body, braces excluded."""
+    found = []
+    for m in re.finditer(r"\b(function|constructor|modifier)\b", masked):
+        depth, k = 0, m.end()
+        while k < len(masked):
+            c = masked[k]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            elif depth == 0 and c == ";":
+                break  # no body: an interface or abstract declaration
+            elif depth == 0 and c == "{":
+                found.append((k + 1, _match(masked, k, "{", "}")))
+                break
+            k += 1
+    return found
+
+
+def statements(masked: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each simple statement of a body: text ending in `;` at paren depth 0
+    that contains no block (blocks, loops and try/catch are entered, not taken whole)."""
+    depth, begin = 0, None
+    for k in range(start, end):
+        c = masked[k]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        if depth:
+            if begin is None and not c.isspace():
+                begin = k
+            continue
+        if c in "{}":
+            begin = None
+        elif c == ";":
+            if begin is not None:
+                yield begin, k + 1
+            begin = None
+        elif begin is None and not c.isspace():
+            begin = k
+
+
+_DECLARATION = re.compile(r"^\(?\s*[\w.]+(\[\])*\s+(memory\s+|storage\s+|calldata\s+)?\w+")
+_TYPE_WORDS = re.compile(r"^(uint\d*|int\d*|address|bool|bytes\d*|string|[A-Z]\w*(\.\w+)?)(\[\])*$")
+
+
+def _top_level_assignment(text: str) -> int | None:
+    """Index of the statement's top-level `=` / `op=` (not ==, <=, >=, !=, =>), or None."""
+    depth = 0
+    for k, c in enumerate(text):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "=" and depth == 0:
+            prev = text[k - 1] if k else ""
+            nxt = text[k + 1] if k + 1 < len(text) else ""
+            if nxt in "=>" or prev in "=!":
+                continue
+            if prev in "<>" and (k < 2 or text[k - 2] != prev):
+                continue
+            return k
+    return None
+
+
+def _is_declaration(lhs: str) -> bool:
+    """`uint256 x`, `Session memory s`, `(uint256 a,, uint256 b)`: declares, cannot be deleted."""
+    parts = [p.strip() for p in lhs.strip().strip("()").split(",")]
+    for part in parts:
+        words = part.split()
+        if len(words) >= 2 and _TYPE_WORDS.match(words[0]):
+            return True
+    return False
+
+
+def _simple_tail(masked: str, a: int, b: int) -> tuple[int, str]:
+    """Start and kind of the simple statement inside `if (c) S;`, `else S;` or plain `S;`."""
+    text = masked[a:b]
+    k = 0
+    while True:
+        rest = text[k:]
+        if rest.startswith("else") and (len(rest) == 4 or not (rest[4].isalnum() or rest[4] == "_")):
+            k += 4
+        elif re.match(r"if\s*\(", rest):
+            paren = text.index("(", k)
+            k = _match(text, paren, "(", ")") + 1
+        else:
+            break
+        while k < len(text) and text[k].isspace():
+            k += 1
+    return a + k, text[k:]
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def generate(file: str, source: str) -> list[Mutant]:
+    """Every mutant of one source file, in source order."""
+    masked = mask(source)
+    raw: list[tuple[str, int, int, str]] = []  # operator, start, end, replacement
+
+    def sub(op: str, pattern: str, table: dict[str, str] | None, a: int, b: int, group: int = 0) -> None:
+        for m in re.finditer(pattern, masked[a:b]):
+            s, e = a + m.start(group), a + m.end(group)
+            text = masked[s:e]
+            repl = table[text] if table is not None else ""
+            raw.append((op, s, e, repl))
+
+    ror = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+    bnd = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
+    for a, b in bodies(masked):
+        rel = r"(?<![<>=!])(<=|>=|==|!=|<|>)(?![<>=])"
+        sub("ROR", rel, ror, a, b, 1)
+        for m in re.finditer(rel, masked[a:b]):
+            if m.group(1) in bnd:
+                raw.append(("BND", a + m.start(1), a + m.end(1), bnd[m.group(1)]))
+        # binary arithmetic: the previous non-space character ends an operand
+        for m in re.finditer(r"(?<![+\-*/%=<>!&|^])([+\-*/%])(?![+\-*/%=])", masked[a:b]):
+            s = a + m.start(1)
+            prev = masked[:s].rstrip()[-1:]
+            if prev and (prev.isalnum() or prev in "_)]"):
+                raw.append(("AOR", s, s + 1, {"+": "-", "-": "+", "*": "/", "/": "*", "%": "*"}[m.group(1)]))
+        sub(
+            "ASOR",
+            r"(\+=|-=|\*=|/=|\|=|&=)",
+            {"+=": "-=", "-=": "+=", "*=": "/=", "/=": "*=", "|=": "&=", "&=": "|="},
+            a,
+            b,
+        )
+        sub("INC", r"\+\+|--", {"++": "--", "--": "++"}, a, b)
+        sub("LOR", r"&&|\|\|", {"&&": "||", "||": "&&"}, a, b)
+        sub("NOT-del", r"!(?!=)", None, a, b)
+        for m in re.finditer(r"\bif\s*\(", masked[a:b]):
+            paren = a + m.end() - 1
+            close = _match(masked, paren, "(", ")")
+            inner = source[paren + 1 : close]
+            raw.append(("COND", paren, close + 1, f"(!({inner}))"))
+        sub("CONST", r"(?<![\w.])([01])(?![\w.])", {"0": "1", "1": "0"}, a, b, 1)
+        sub("CONST", r"\b(true|false)\b", {"true": "false", "false": "true"}, a, b, 1)
+        sub("BOR", r"(?<![|&<>])(\||&|<<|>>)(?![|&=<>])", {"|": "&", "&": "|", "<<": ">>", ">>": "<<"}, a, b, 1)
+        sub("MINMAX", r"\bMath\.(min|max)\b", {"min": "max", "max": "min"}, a, b, 1)
+        sub("ROUND", r"\bRounding\.(Ceil|Floor)\b", {"Ceil": "Floor", "Floor": "Ceil"}, a, b, 1)
+        for m in re.finditer(r"\.safeTransfer(From)?\s*\(", masked[a:b]):
+            paren = a + m.end() - 1
+            close = _match(masked, paren, "(", ")")
+            args = _split_args(masked, paren + 1, close)
+            recipient = args[1] if m.group(1) else args[0]
+            amount = args[-1]
+            if not m.group(1):
+                text = source[recipient[0] : recipient[1]]
+                raw.append(("XFER-to", *recipient, "address(this)" if text == "msg.sender" else "msg.sender"))
+            raw.append(("XFER-amt", *amount, f"({source[amount[0] : amount[1]]}) - 1"))
+        for s, e in statements(masked, a, b):
+            tail_start, tail = _simple_tail(masked, s, e)
+            if not tail.strip() or tail.startswith("return") or tail.startswith("revert"):
+                if tail.startswith("revert") and tail_start != s and not masked[s:e].startswith("else"):
+                    raw.append(("DEL-guard", tail_start, e, "{}"))
+                continue
+            if tail.startswith("emit"):
+                raw.append(("DEL-emit", tail_start, e, "{}"))
+                continue
+            eq = _top_level_assignment(tail)
+            if eq is not None:
+                if not _is_declaration(tail[: eq - (1 if tail[eq - 1] in "+-*/|&^" else 0)]):
+                    raw.append(("DEL-write", tail_start, e, "{}"))
+            elif re.match(r"(delete\b|\+\+|--)", tail) or re.search(r"(\+\+|--)\s*;$", tail):
+                raw.append(("DEL-write", tail_start, e, "{}"))
+            elif re.search(r"\)\s*;$", tail) and not _DECLARATION.match(tail):
+                raw.append(("DEL-call", tail_start, e, "{}"))
+
+    mutants: dict[str, Mutant] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for op, s, e, repl in sorted(set(raw), key=lambda r: (r[1], r[2], r[0], r[3])):
+        line = source.count("\n", 0, s) + 1
+        line_start = source.rfind("\n", 0, s) + 1
+        line_end = source.find("\n", e)
+        line_end = len(source) if line_end < 0 else line_end
+        before = _collapse(source[line_start:line_end])
+        after = _collapse(source[line_start:s] + repl + source[e:line_end])
+        digest = hashlib.sha256(f"{before}\0{after}".encode()).hexdigest()[:8]
+        name = Path(file).name
+        mid = f"{name}:L{line}:{op}:{digest}"
+        if mid in mutants:
+            continue
+        # The same change of the same line text elsewhere in the file: number the occurrences.
+        nth = seen[(op, digest)] = seen.get((op, digest), 0) + 1
+        key = f"{name}:{op}:{digest}" + (f"#{nth}" if nth > 1 else "")
+        mutants[mid] = Mutant(mid, key, file, line, op, s, e, source[s:e], repl, before, after)
+    return list(mutants.values())
+
+
+def _split_args(masked: str, a: int, b: int) -> list[tuple[int, int]]:
+    """(start, end) of each top-level argument in masked[a:b], whitespace trimmed."""
+    args, depth, begin = [], 0, a
+    for k in range(a, b + 1):
+        c = masked[k] if k < b else ","
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            s, e = begin, k
+            while masked[s].isspace():
+                s += 1
+            while masked[e - 1].isspace():
+                e -= 1
+            args.append((s, e))
+            begin = k + 1
+    return args
+
+
+def all_mutants(files: list[str]) -> list[Mutant]:
+    out: list[Mutant] = []
+    for file in files:
+        out.extend(generate(file, (ROOT / file).read_text()))
+    return out
+
+
+def select(mutants: list[Mutant], limit: int | None) -> list[Mutant]:
+    """A deterministic sample spread over files and operators: the mutants are grouped by
+    (file, operator), each group ordered by the sha256 of the mutant id, and the groups are
+    taken round-robin (in file, then operator order) until `limit`."""
+    if limit is None or limit >= len(mutants):
+        return mutants
+    groups: dict[tuple[str, str], list[Mutant]] = defaultdict(list)
+    for m in mutants:
+        groups[(m.file, m.operator)].append(m)
+    order = list(SUBSETS)
+    ops = list(OPERATORS)
+    queues = [
+        sorted(groups[k], key=lambda m: hashlib.sha256(m.id.encode()).hexdigest())
+        for k in sorted(groups, key=lambda k: (order.index(k[0]), ops.index(k[1])))
+    ]
+    chosen: list[Mutant] = []
+    rnd = 0
+    while len(chosen) < limit:
+        took = False
+        for q in queues:
+            if rnd < len(q) and len(chosen) < limit:
+                chosen.append(q[rnd])
+                took = True
+        if not took:
+            break
+        rnd += 1
+    keep = {m.id for m in chosen}
+    return [m for m in mutants if m.id in keep]
+
+
+# ------------------------------------------------------------------ running
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Workspace:
+    """The contracts, mutated in place and always restored."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.originals = {f: (ROOT / f).read_bytes() for f in files}
+        self.digests = {f: sha256(b) for f, b in self.originals.items()}
+        self._old_handlers: dict[int, object] = {}
+
+    def __enter__(self) -> Workspace:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    def write(self, file: str, text: str) -> None:
+        (ROOT / file).write_text(text)
+
+    def restore(self) -> None:
+        for f, data in self.originals.items():
+            path = ROOT / f
+            if path.read_bytes() != data:
+                path.write_bytes(data)
+
+    def __exit__(self, *_exc: object) -> None:
+        # Ignore further signals until the originals are back.
+        for sig in self._old_handlers:
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            self.restore()
+            bad = [f for f, d in self.digests.items() if sha256((ROOT / f).read_bytes()) != d]
+            if bad:
+                raise SystemExit(f"error: could not restore {bad}; run `git checkout -- contracts`")
+            # The build now holds a mutant: make the next ./dev command recompile from scratch.
+            (BUILD / ".sources").unlink(missing_ok=True)
+            print(f"restored {len(self.originals)} contract files (sha256 verified)", file=sys.stderr)
+        finally:
+            for sig, handler in self._old_handlers.items():
+                signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def _run(cmd: list[str], timeout: float) -> tuple[int | None, str, float]:
+    """Runs `cmd` in its own process group; (returncode or None on timeout, output, seconds)."""
+    began = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out, time.monotonic() - began
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+        return None, out or "", time.monotonic() - began
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=20)
+        raise
+
+
+def _ape() -> str:
+    return shutil.which("ape") or str(ROOT / ".venv/bin/ape")
+
+
+def compile_contracts(timeout: float) -> tuple[bool, str, float]:
+    """Incremental `ape compile` (a body-only mutant keeps every ABI), then the ./dev
+    `clear_dependency_copy`: the OpenZeppelin copy under contracts/.cache hides project files."""
+    code, out, secs = _run([_ape(), "compile"], timeout)
+    shutil.rmtree(ROOT / "contracts/.cache", ignore_errors=True)
+    return code == 0, out, secs
+
+
+def run_subset(paths: list[str], timeout: float) -> tuple[int | None, str, float]:
+    """The ./dev `localnet` function, with the subset's tests."""
+    shutil.rmtree(ROOT / "contracts/.cache", ignore_errors=True)
+    shutil.rmtree(Path(os.environ.get("APE_DATA_FOLDER", ROOT / ".ape")) / "arbitrum", ignore_errors=True)
+    cmd = [sys.executable, "tools/localnet.py", "--", _ape(), "test", *paths, *PYTEST_FLAGS]
+    return _run(cmd, timeout)
+
+
+def _strip_metadata(code: str) -> str:
+    """Bytecode without its CBOR metadata tail (the last 2 bytes give its length)."""
+    code = code.removeprefix("0x")
+    if len(code) < 4:
+        return code
+    length = int(code[-4:], 16)
+    return code[: -(length + 2) * 2] if (length + 2) * 2 <= len(code) else code
+
+
+def build_fingerprint() -> tuple[dict[str, str], dict[str, str]]:
+    """(source content by path, metadata-free bytecode by contract) of the current build."""
+    manifest = json.loads(MANIFEST.read_text())
+    sources = {p: s.get("content", "") for p, s in manifest.get("sources", {}).items()}
+    codes = {}
+    for name, ct in manifest.get("contractTypes", {}).items():
+        runtime = ((ct.get("runtimeBytecode") or {}).get("bytecode") or "").removeprefix("0x")
+        deploy = ((ct.get("deploymentBytecode") or {}).get("bytecode") or "").removeprefix("0x")
+        tail = runtime[len(_strip_metadata(runtime)) :]
+        if tail:
+            runtime, deploy = runtime.replace(tail, ""), deploy.replace(tail, "")
+        codes[name] = sha256(f"{runtime}:{deploy}".encode())
+    return sources, codes
+
+
+def _failed_test(output: str) -> str | None:
+    m = re.search(r"^FAILED (\S+)", output, re.M)
+    if m:
+        return m.group(1)
+    m = re.search(r"^ERROR (\S+)", output, re.M)
+    return m.group(1) if m else None
+
+
+def _summary(output: str) -> str:
+    lines = [ln for ln in output.strip().splitlines() if re.search(r"\b(passed|failed|error|errors)\b", ln)]
+    return lines[-1].strip("= ") if lines else ""
+
+
+def run_mutant(ws: Workspace, m: Mutant, base_codes: dict[str, str], timeout: float) -> dict[str, object]:
+    source = ws.originals[m.file].decode()
+    mutated = m.apply(source)
+    ws.write(m.file, mutated)
+    began = time.monotonic()
+    try:
+        ok, out, compile_s = compile_contracts(timeout)
+        result: dict[str, object] = {**asdict(m), "compile_s": round(compile_s, 1)}
+        if not ok:
+            err = [ln for ln in out.splitlines() if "Error" in ln]
+            return {**result, "status": "invalid", "detail": (err[0] if err else out.strip()[-300:])[:300]}
+        sources, codes = build_fingerprint()
+        if sources.get(m.file) != mutated:
+            raise SystemExit(f"error: the build did not pick up mutant {m.id}; aborting")
+        if codes == base_codes:
+            return {**result, "status": "equivalent", "detail": "identical bytecode (metadata aside)"}
+        code, out, test_s = run_subset(SUBSETS[m.file], timeout)
+        result["test_s"] = round(test_s, 1)
+        if code is None:
+            return {**result, "status": "killed", "detail": f"timeout after {timeout:.0f}s (counts as killed)"}
+        if code == 0:
+            return {**result, "status": "survived", "detail": _summary(out)}
+        killer = _failed_test(out)
+        if killer is None and "passed" not in out and "failed" not in out:
+            # Not a test failure: the run itself broke (node, collection). Report it, do not count it.
+            return {**result, "status": "error", "detail": out.strip()[-400:]}
+        return {**result, "status": "killed", "detail": killer or _summary(out)}
+    finally:
+        ws.restore()
+        result_s = time.monotonic() - began
+        print(f"  ({result_s:.0f}s)", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ results and report
+
+
+def load_results() -> dict[str, object]:
+    if RESULTS.exists():
+        return json.loads(RESULTS.read_text())
+    return {"campaign": {}, "mutants": {}}
+
+
+def save_results(data: dict[str, object]) -> None:
+    AUDIT.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+
+
+def load_verdicts() -> dict[str, dict[str, str]]:
+    return json.loads(VERDICTS.read_text()) if VERDICTS.exists() else {}
+
+
+def final_status(r: dict[str, object], verdicts: dict[str, dict[str, str]]) -> tuple[str, str]:
+    """(status counted in the score, verdict text) of one result."""
+    status = str(r["status"])
+    v = verdicts.get(str(r["key"]))
+    if status == "survived" and v:
+        if v["verdict"] == "equivalent":
+            return "equivalent", f"equivalent: {v['reason']}"
+        return "survived", f"{v['verdict']}: {v['reason']}" if v.get("reason") else v["verdict"]
+    if status == "equivalent":
+        return "equivalent", f"equivalent: {r.get('detail', '')}"
+    if status == "killed" and v:
+        return "killed", f"{v['verdict']}" + (f": {v['reason']}" if v.get("reason") else "")
+    return status, ""
+
+
+def render(data: dict[str, object]) -> str:
+    verdicts = load_verdicts()
+    camp: dict[str, object] = data["campaign"]  # type: ignore[assignment]
+    results: dict[str, dict[str, object]] = data["mutants"]  # type: ignore[assignment]
+    rows = sorted(results.values(), key=lambda r: (list(SUBSETS).index(str(r["file"])), int(r["line"]), str(r["id"])))
+    counts: dict[str, int] = defaultdict(int)
+    per_file: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_op: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        st, _ = final_status(r, verdicts)
+        counts[st] += 1
+        per_file[Path(str(r["file"])).name][st] += 1
+        per_op[str(r["operator"])][st] += 1
+
+    def score(c: dict[str, int]) -> str:
+        k, s = c.get("killed", 0), c.get("survived", 0)
+        return f"{100 * k / (k + s):.1f}%" if k + s else "n/a"
+
+    selected = int(camp.get("selected", len(rows)))  # type: ignore[arg-type]
+    partial = len(rows) < selected
+    out = [
+        "# Mutation score",
+        "",
+        "Issue #10, part 4. Generated by `tools/mutate.py` (`./dev mutate`); verdicts on survivors",
+        "live in `audit/mutation-verdicts.json`. Not part of CI: it takes long.",
+        "",
+    ]
+    if partial:
+        out += [f"**PARTIAL**: {len(rows)} of {selected} selected mutants have a result.", ""]
+    out += [
+        f"- Command: `{camp.get('command', './dev mutate')}`",
+        f"- Date: {camp.get('date', '?')}; elapsed: {camp.get('elapsed_min', '?')} min in all: the unmutated baseline "
+        f"of the subsets ({camp.get('baseline_min', '?')} min), then {camp.get('ran', '?')} mutants at "
+        f"{camp.get('per_mutant_s', '?')} s each on average (incremental compile + test subset)",
+        f"- Mutants generated: {camp.get('generated', '?')} in {len(SUBSETS)} files; selected: {selected} "
+        f"(`--limit {camp.get('limit', '?')}`)",
+        "- Selection: every mutant is generated from the source text (function, constructor and modifier",
+        "  bodies only; comments, strings, imports, pragmas and declarations are never touched). The sample is",
+        "  deterministic: mutants are grouped by (file, operator), each group is ordered by the sha256 of the",
+        "  mutant id, and groups are taken round-robin until the limit, so every file and operator is",
+        "  represented before any group gets a second mutant. `--list` prints it.",
+        "- Per mutant: the file is mutated in place, `ape compile` (incremental) rebuilds it, and the unit",
+        "  subset of the file runs with `-x -q --tb=no`: a failing test kills it, a pass lets it survive, a",
+        "  timeout counts as killed. Does not compile: invalid (not counted). Compiles to the same bytecode",
+        "  as the original (metadata aside): equivalent, without running tests.",
+        "",
+        "## Totals",
+        "",
+        "| generated | selected | run | invalid | killed | survived | equivalent | error | score |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {camp.get('generated', '?')} | {selected} | {len(rows)} | {counts['invalid']} | {counts['killed']} | "
+        f"{counts['survived']} | {counts['equivalent']} | {counts['error']} | **{score(counts)}** |",
+        "",
+        "Score = killed / (killed + surviving non-equivalent mutants). Target: >= 90%.",
+        "",
+        "## Per contract",
+        "",
+        "| file | test subset | killed | survived | equivalent | invalid | score |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in SUBSETS:
+        name = Path(f).name
+        c = per_file.get(name)
+        if c:
+            out.append(
+                f"| {name} | {', '.join(SUBSETS[f])} | {c['killed']} | {c['survived']} | {c['equivalent']} | "
+                f"{c['invalid']} | {score(c)} |"
+            )
+    out += ["", "## Per operator", "", "| operator | meaning | killed | survived | equivalent | invalid | score |"]
+    out.append("|---|---|---|---|---|---|---|")
+    for op, meaning in OPERATORS.items():
+        c = per_op.get(op)
+        if c:
+            out.append(
+                f"| {op} | {meaning} | {c['killed']} | {c['survived']} | {c['equivalent']} | {c['invalid']} | {score(c)} |"
+            )
+    out += ["", "## Survivors and verdicts", ""]
+    notable = [
+        r
+        for r in rows
+        if r["status"] in ("survived", "equivalent", "error") or (r["status"] == "killed" and r["key"] in verdicts)
+    ]
+    if not notable:
+        out.append("None.")
+    for r in notable:
+        st, verdict = final_status(r, verdicts)
+        shown = "killed (was a survivor)" if st == "killed" else st
+        out += [
+            f"### `{r['id']}` ({shown})",
+            "",
+            "```diff",
+            f"- {r['before']}",
+            f"+ {r['after']}",
+            "```",
+            "",
+            f"Verdict: {verdict or 'none yet'}",
+            "",
+        ]
+    reruns = camp.get("reruns") or []
+    if reruns:
+        out += ["## Reruns", ""]
+        out += [f"- {x}" for x in reruns]  # type: ignore[union-attr]
+        out.append("")
+    out += ["## All results", "", "| id | status | detail |", "|---|---|---|"]
+    for r in rows:
+        detail = str(r.get("detail", "")).replace("|", "\\|").replace("\n", " ")[:140]
+        out.append(f"| `{r['id']}` | {r['status']} | {detail} |")
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ main
+
+
+def _git_clean() -> bool:
+    out = subprocess.run(
+        ["git", "status", "--porcelain", "contracts"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return out.strip() == ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="./dev mutate", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contracts", nargs="+", metavar="NAME", help="only these files (e.g. ComputePool Days)")
+    ap.add_argument("--operators", nargs="+", metavar="OP", help="only these operators")
+    ap.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"sample size (default {DEFAULT_LIMIT}; 0 = all)")
+    ap.add_argument("--list", action="store_true", help="print the selected mutants and exit")
+    ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per compile / test run")
+    ap.add_argument("--only", action="append", metavar="ID", help="run only this mutant id (repeatable; merged)")
+    ap.add_argument("--resume", action="store_true", help="skip selected mutants that already have a result")
+    ap.add_argument("--report", action="store_true", help="only re-render audit/mutation.md from the results")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the unmutated baseline run of the subsets")
+    args = ap.parse_args(argv)
+
+    if args.report:
+        REPORT.write_text(render(load_results()))
+        print(f"wrote {REPORT.relative_to(ROOT)}")
+        return 0
+
+    files = list(SUBSETS)
+    if args.contracts:
+        files = [f for f in files if Path(f).stem in args.contracts or Path(f).name in args.contracts]
+        if not files:
+            ap.error(f"no such contract among {[Path(f).stem for f in SUBSETS]}")
+    mutants = all_mutants(files)
+    if args.operators:
+        mutants = [m for m in mutants if m.operator in args.operators]
+    generated = len(mutants)
+    if args.only:
+        wanted = set(args.only)
+        chosen = [m for m in mutants if m.id in wanted or m.key in wanted]
+        missing = wanted - {m.id for m in chosen} - {m.key for m in chosen}
+        if missing:
+            ap.error(f"unknown mutant ids: {sorted(missing)}")
+    else:
+        chosen = select(mutants, args.limit or None)
+
+    if args.list:
+        by_op: dict[str, int] = defaultdict(int)
+        for m in chosen:
+            by_op[m.operator] += 1
+            print(f"{m.id}\n    - {m.before}\n    + {m.after}")
+        print(f"{len(chosen)} selected of {generated} generated; by operator: {dict(by_op)}")
+        return 0
+
+    if not _git_clean():
+        print(
+            "error: contracts/ has uncommitted changes; mutants are written in place, so commit first", file=sys.stderr
+        )
+        return 2
+    if not MANIFEST.exists():
+        print("error: no build; run through ./dev mutate (it compiles first)", file=sys.stderr)
+        return 2
+
+    data = load_results()
+    merge = bool(args.only or args.resume)
+    if not merge:
+        data = {"campaign": {}, "mutants": {}}
+    results: dict[str, dict[str, object]] = data["mutants"]  # type: ignore[assignment]
+    if args.resume:
+        chosen = [m for m in chosen if m.id not in results]
+    command = "./dev mutate " + " ".join(argv if argv is not None else sys.argv[1:])
+    camp: dict[str, object] = data["campaign"]  # type: ignore[assignment]
+    if not merge:
+        camp.update(
+            command=command.strip(),
+            date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            generated=generated,
+            selected=len(chosen),
+            limit=args.limit,
+            timeout_s=args.timeout,
+        )
+
+    began = time.monotonic()
+    files_touched = sorted({m.file for m in chosen} | set(files))
+    with Workspace(files_touched) as ws:
+        if not ws_compiled_matches(ws):
+            print("error: the build is not of the current sources; run through ./dev mutate", file=sys.stderr)
+            return 2
+        _, base_codes = build_fingerprint()
+        if not args.no_baseline:
+            for subset in sorted({tuple(SUBSETS[m.file]) for m in chosen}):
+                print(f"baseline: {' '.join(subset)}", file=sys.stderr)
+                code, out, secs = run_subset(list(subset), args.timeout)
+                print(f"  {_summary(out)} ({secs:.0f}s)", file=sys.stderr)
+                if code != 0:
+                    print(out[-2000:], file=sys.stderr)
+                    print("error: the unmutated baseline fails; fix the suite first", file=sys.stderr)
+                    return 1
+        if not merge:
+            camp["baseline_min"] = round((time.monotonic() - began) / 60, 1)
+        began_mutants = time.monotonic()
+        for i, m in enumerate(chosen, 1):
+            print(f"[{i}/{len(chosen)}] {m.id}: {m.before}  ->  {m.after}", file=sys.stderr)
+            r = run_mutant(ws, m, base_codes, args.timeout)
+            print(f"  {r['status']}: {r.get('detail', '')}", file=sys.stderr)
+            results[m.id] = r
+            if not merge:
+                elapsed = time.monotonic() - began
+                per = (time.monotonic() - began_mutants) / len(results)
+                camp.update(elapsed_min=round(elapsed / 60, 1), ran=len(results), per_mutant_s=round(per))
+            save_results(data)
+            REPORT.write_text(render(data))
+    if merge:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        camp.setdefault("reruns", []).append(  # type: ignore[union-attr]
+            f"{stamp}: `{command.strip()}` ({len(chosen)} mutants, {(time.monotonic() - began) / 60:.1f} min): "
+            + ", ".join(f"{m.id} {results[m.id]['status']}" for m in chosen)
+        )
+    save_results(data)
+    REPORT.write_text(render(data))
+    print(f"wrote {REPORT.relative_to(ROOT)} and {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+def ws_compiled_matches(ws: Workspace) -> bool:
+    """The build holds the unmutated sources (./dev compiled them just before)."""
+    sources, _ = build_fingerprint()
+    return all(sources.get(f) == data.decode() for f, data in ws.originals.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
