@@ -379,33 +379,32 @@ def all_mutants(files: list[str]) -> list[Mutant]:
     return out
 
 
+def _round_robin(queues: list[list[Mutant]]) -> list[Mutant]:
+    out: list[Mutant] = []
+    for rnd in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[rnd] for q in queues if rnd < len(q))
+    return out
+
+
 def select(mutants: list[Mutant], limit: int | None) -> list[Mutant]:
-    """A deterministic sample spread over files and operators: the mutants are grouped by
-    (file, operator), each group ordered by the sha256 of the mutant id, and the groups are
-    taken round-robin (in file, then operator order) until `limit`."""
+    """A deterministic sample spread over files and operators. Within a file, the mutants are
+    grouped by operator, each group ordered by the sha256 of the mutant id, and the groups (in the
+    order of the sha256 of file and operator) are interleaved: one of each operator, then a second... The files are then taken
+    round-robin (one mutant of each file per round, in SUBSETS order) until `limit`."""
     if limit is None or limit >= len(mutants):
         return mutants
-    groups: dict[tuple[str, str], list[Mutant]] = defaultdict(list)
-    for m in mutants:
-        groups[(m.file, m.operator)].append(m)
-    order = list(SUBSETS)
-    ops = list(OPERATORS)
-    queues = [
-        sorted(groups[k], key=lambda m: hashlib.sha256(m.id.encode()).hexdigest())
-        for k in sorted(groups, key=lambda k: (order.index(k[0]), ops.index(k[1])))
-    ]
-    chosen: list[Mutant] = []
-    rnd = 0
-    while len(chosen) < limit:
-        took = False
-        for q in queues:
-            if rnd < len(q) and len(chosen) < limit:
-                chosen.append(q[rnd])
-                took = True
-        if not took:
-            break
-        rnd += 1
-    keep = {m.id for m in chosen}
+    per_file: list[list[Mutant]] = []
+    for file in SUBSETS:
+        groups: dict[str, list[Mutant]] = defaultdict(list)
+        for m in mutants:
+            if m.file == file:
+                groups[m.operator].append(m)
+        queues = [
+            sorted(groups[op], key=lambda m: hashlib.sha256(m.id.encode()).hexdigest())
+            for op in sorted(groups, key=lambda op: hashlib.sha256(f"{file}:{op}".encode()).hexdigest())
+        ]
+        per_file.append(_round_robin(queues))
+    keep = {m.id for m in _round_robin(per_file)[:limit]}
     return [m for m in mutants if m.id in keep]
 
 
@@ -646,9 +645,12 @@ def render(data: dict[str, object]) -> str:
         f"(`--limit {camp.get('limit', '?')}`)",
         "- Selection: every mutant is generated from the source text (function, constructor and modifier",
         "  bodies only; comments, strings, imports, pragmas and declarations are never touched). The sample is",
-        "  deterministic: mutants are grouped by (file, operator), each group is ordered by the sha256 of the",
-        "  mutant id, and groups are taken round-robin until the limit, so every file and operator is",
-        "  represented before any group gets a second mutant. `--list` prints it.",
+        "  deterministic: within a file, mutants are grouped by operator, each group is ordered by the sha256",
+        "  of the mutant id, and the groups (ordered by the sha256 of file and operator) are interleaved: one",
+        "  of each operator, then a second of each, and so on;",
+        "  the files are then taken round-robin, one mutant per file per round, until the limit. So every",
+        "  file gets the same share (small libraries run out early) spread over its operators. `--list`",
+        "  prints the sample.",
         "- Per mutant: the file is mutated in place, `ape compile` (incremental) rebuilds it, and the unit",
         "  subset of the file runs with `-x -q --tb=no`: a failing test kills it, a pass lets it survive, a",
         "  timeout counts as killed. Does not compile: invalid (not counted). Compiles to the same bytecode",
