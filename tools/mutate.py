@@ -488,10 +488,34 @@ def _ape() -> str:
     return shutil.which("ape") or str(ROOT / ".venv/bin/ape")
 
 
-def compile_contracts(timeout: float) -> tuple[bool, str, float]:
-    """Incremental `ape compile` (a body-only mutant keeps every ABI), then the ./dev
-    `clear_dependency_copy`: the OpenZeppelin copy under contracts/.cache hides project files."""
-    code, out, secs = _run([_ape(), "compile"], timeout)
+def dependents(file: str) -> list[str]:
+    """`file` and every project source that imports it, directly or not. Ape's incremental
+    compile rebuilds only the changed file, but a library's internal functions are inlined into
+    the contracts that import it, so those must be rebuilt too."""
+    sources = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "contracts").rglob("*.sol")
+        if ".cache" not in p.relative_to(ROOT).parts
+    ]
+    imports: dict[str, set[str]] = {}
+    for src in sources:
+        found = re.findall(r'^\s*import\s[^;]*?"(\.{1,2}/[^"]+)"', (ROOT / src).read_text(), re.M)
+        imports[src] = {os.path.normpath(str(Path(src).parent / rel)) for rel in found}
+    closure, changed = {file}, True
+    while changed:
+        changed = False
+        for src, deps in imports.items():
+            if src not in closure and deps & closure:
+                closure.add(src)
+                changed = True
+    return sorted(closure)
+
+
+def compile_contracts(file: str, timeout: float) -> tuple[bool, str, float]:
+    """`ape compile --force` of the mutated file and its importers (a body-only mutant keeps every
+    ABI, so nothing else changes), then the ./dev `clear_dependency_copy`: the OpenZeppelin copy
+    under contracts/.cache hides project files from Ape."""
+    code, out, secs = _run([_ape(), "compile", "--force", *dependents(file)], timeout)
     shutil.rmtree(ROOT / "contracts/.cache", ignore_errors=True)
     return code == 0, out, secs
 
@@ -547,7 +571,7 @@ def run_mutant(ws: Workspace, m: Mutant, base_codes: dict[str, str], timeout: fl
     ws.write(m.file, mutated)
     began = time.monotonic()
     try:
-        ok, out, compile_s = compile_contracts(timeout)
+        ok, out, compile_s = compile_contracts(m.file, timeout)
         result: dict[str, object] = {**asdict(m), "compile_s": round(compile_s, 1)}
         if not ok:
             err = [ln for ln in out.splitlines() if "Error" in ln]
@@ -651,7 +675,8 @@ def render(data: dict[str, object]) -> str:
         "  the files are then taken round-robin, one mutant per file per round, until the limit. So every",
         "  file gets the same share (small libraries run out early) spread over its operators. `--list`",
         "  prints the sample.",
-        "- Per mutant: the file is mutated in place, `ape compile` (incremental) rebuilds it, and the unit",
+        "- Per mutant: the file is mutated in place, `ape compile --force` rebuilds it and the sources that",
+        "  import it (libraries are inlined; a plain incremental compile left them stale), and the unit",
         "  subset of the file runs with `-x -q --tb=no`: a failing test kills it, a pass lets it survive, a",
         "  timeout counts as killed. Does not compile: invalid (not counted). Compiles to the same bytecode",
         "  as the original (metadata aside): equivalent, without running tests.",
