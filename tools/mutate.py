@@ -64,10 +64,10 @@ SUBSETS: dict[str, list[str]] = {
     "contracts/libraries/ReputationMath.sol": ["tests/unit/reputation"],
     "contracts/libraries/Days.sol": ["tests/unit/compute_pool", "tests/unit/session_router"],
 }
-PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rf"]
+PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rfE"]
 
 # The default campaign: a deterministic sample, round-robin over (file, operator) groups.
-DEFAULT_LIMIT = 110
+DEFAULT_LIMIT = 50
 DEFAULT_TIMEOUT_S = 420
 
 OPERATORS: dict[str, str] = {
@@ -557,11 +557,11 @@ def _failed_test(output: str) -> str | None:
     if m:
         return m.group(1)
     m = re.search(r"^ERROR (\S+)", output, re.M)
-    return m.group(1) if m else None
+    return f"{m.group(1)} (error in setup)" if m else None
 
 
 def _summary(output: str) -> str:
-    lines = [ln for ln in output.strip().splitlines() if re.search(r"\b(passed|failed|error|errors)\b", ln)]
+    lines = [ln for ln in output.strip().splitlines() if re.search(r"\b\d+ (passed|failed|errors?)\b.* in [\d.]+s", ln)]
     return lines[-1].strip("= ") if lines else ""
 
 
@@ -587,11 +587,12 @@ def run_mutant(ws: Workspace, m: Mutant, base_codes: dict[str, str], timeout: fl
             return {**result, "status": "killed", "detail": f"timeout after {timeout:.0f}s (counts as killed)"}
         if code == 0:
             return {**result, "status": "survived", "detail": _summary(out)}
-        killer = _failed_test(out)
-        if killer is None and "passed" not in out and "failed" not in out:
-            # Not a test failure: the run itself broke (node, collection). Report it, do not count it.
+        killer, summary = _failed_test(out), _summary(out)
+        if killer is None and not summary:
+            # No pytest outcome: the run itself broke (the node). Reported, not counted.
             return {**result, "status": "error", "detail": out.strip()[-400:]}
-        return {**result, "status": "killed", "detail": killer or _summary(out)}
+        # A failure, or an error in a fixture (e.g. the mutant breaks the deployment): killed.
+        return {**result, "status": "killed", "detail": killer or summary}
     finally:
         ws.restore()
         result_s = time.monotonic() - began
