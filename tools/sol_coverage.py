@@ -221,6 +221,7 @@ class Statement:
 class Branch:
     line: int
     kind: str  # "if" or "?:"
+    whole: Range
     condition: Range
     true_body: Range
     false_body: Range | None
@@ -273,6 +274,7 @@ def model_file(path: str, ast: dict[str, Any]) -> FileModel:
                 Branch(
                     fm.line_of(src_range(node["src"])[0]),
                     "if",
+                    src_range(node["src"]),
                     src_range(node["condition"]["src"]),
                     src_range(node["trueBody"]["src"]),
                     src_range(node["falseBody"]["src"]) if node.get("falseBody") else None,
@@ -283,6 +285,7 @@ def model_file(path: str, ast: dict[str, Any]) -> FileModel:
                 Branch(
                     fm.line_of(src_range(node["src"])[0]),
                     "?:",
+                    src_range(node["src"]),
                     src_range(node["condition"]["src"]),
                     src_range(node["trueExpression"]["src"]),
                     src_range(node["falseExpression"]["src"]),
@@ -321,6 +324,96 @@ def attribute(
             into.add(path, (s, s + ln), hits.get(pc, 0))
 
 
+@dataclass
+class Jump:
+    """A JUMPI that ran: its own source range, where its two exits lead, and which it took."""
+
+    path: str
+    own: Range
+    fall: tuple[str, Range] | None  # the instruction after it (condition false for solc's `ISZERO`)
+    dest: tuple[str, Range] | None  # its destination (a PUSH just before it names it)
+    outcomes: int  # bit 1: fell through, bit 2: jumped
+
+
+def jumps_of(
+    code: bytes, smap: list[tuple[int, int, int, str]], outcomes: dict[int, int], file_of: dict[int, str]
+) -> list[Jump]:
+    index = instruction_index(code)
+    pcs = sorted(index)
+
+    def where(pc: int | None) -> tuple[str, Range] | None:
+        if pc is None or pc not in index or index[pc] >= len(smap):
+            return None
+        s, ln, f, _ = smap[index[pc]]
+        return (file_of[f], (s, s + ln)) if f in file_of else None
+
+    found = []
+    for i, pc in enumerate(pcs):
+        if code[pc] != 0x57 or pc not in outcomes or index[pc] >= len(smap):  # JUMPI that ran
+            continue
+        own = where(pc)
+        if own is None:
+            continue
+        prev = pcs[i - 1] if i else None
+        dest = int.from_bytes(code[prev + 1 : pc], "big") if prev is not None and 0x60 <= code[prev] <= 0x7F else None
+        found.append(Jump(own[0], own[1], where(pc + 1), where(dest), outcomes[pc]))
+    return found
+
+
+def within(inner: Range, outer: Range) -> bool:
+    return inner[0] >= outer[0] and inner[1] <= outer[1]
+
+
+def sides_taken(br: Branch, path: str, jumps: list[Jump]) -> tuple[bool, bool] | None:
+    """Which sides of `br` its own JUMPIs were seen to take; None when none of them tells.
+
+    Each exit of a JUMPI that decides the branch is labelled by where it leads: into the true
+    body (true), into the else body (false), back into the condition (a short-circuit: neither),
+    or, for an `if` without `else`, to the end of the statement or past it (false). An exit that
+    leads elsewhere (a shared block the optimiser placed under another line) takes the side
+    opposite to the other exit's. The statement's own decision jump (mapped to the whole `if`)
+    seen going both ways means both sides ran.
+    """
+
+    def label(exit_: tuple[str, Range] | None) -> str:
+        if exit_ is None or exit_[0] != path:
+            return "?"
+        r = exit_[1]
+        if within(r, br.true_body):
+            return "T"
+        if br.false_body is not None and within(r, br.false_body):
+            return "F"
+        if within(r, br.condition):
+            return "C"
+        if br.false_body is None and (r == br.whole or r[0] >= br.whole[1]):
+            return "F"
+        return "?"
+
+    seen_t = seen_f = told = False
+    for j in jumps:
+        if j.path != path or not (j.own == br.whole or within(j.own, br.condition)):
+            continue
+        if j.own == br.whole and j.outcomes == 3:
+            # The statement's own decision jump went both ways: both sides ran, wherever the
+            # optimiser put their code.
+            seen_t = seen_f = told = True
+            continue
+        fall, dest = label(j.fall), label(j.dest)
+        opposite = {"T": "F", "F": "T"}
+        if fall == "?" and dest in opposite:
+            fall = opposite[dest]
+        if dest == "?" and fall in opposite:
+            dest = opposite[fall]
+        if {fall, dest} <= {"C", "?"} or fall == dest:
+            continue  # no side of its own, or both exits on one side (the optimiser shared a block)
+        told = True
+        for bit, side in ((1, fall), (2, dest)):
+            if j.outcomes & bit:
+                seen_t |= side == "T"
+                seen_f |= side == "F"
+    return (seen_t, seen_f) if told else None
+
+
 # --- report ------------------------------------------------------------------------------------
 @dataclass
 class FileResult:
@@ -345,6 +438,7 @@ def analyse(raw: dict[str, Any], output: dict[str, Any]) -> tuple[list[FileResul
         attribute(b.runtime, b.runtime_map, {}, file_of, has_code)
         attribute(b.creation, b.creation_map, {}, file_of, has_code)
     ran = RangeHits()
+    jumps: list[Jump] = []
     named, unknown = [], []
     for key, pcs in raw["hits"].items():
         runtime_key = key.removeprefix("init:")
@@ -355,10 +449,13 @@ def analyse(raw: dict[str, Any], output: dict[str, Any]) -> tuple[list[FileResul
             continue
         named.append(f"{'constructor of ' if key.startswith('init:') else ''}{build.name}")
         counts = {int(pc): n for pc, n in pcs.items()}
+        outcomes = {int(pc): m for pc, m in raw["jumps"].get(key, {}).items()}
         if key.startswith("init:"):
             attribute(build.creation, build.creation_map, counts, file_of, ran)
+            jumps += jumps_of(build.creation, build.creation_map, outcomes, file_of)
         else:
             attribute(build.runtime, build.runtime_map, counts, file_of, ran)
+            jumps += jumps_of(build.runtime, build.runtime_map, outcomes, file_of)
 
     results = []
     for path, fm in sorted(models.items()):
@@ -372,13 +469,17 @@ def analyse(raw: dict[str, Any], output: dict[str, Any]) -> tuple[list[FileResul
         for br in fm.branches:
             if not has_code.inside(path, br.condition) and not has_code.inside(path, br.true_body):
                 continue
-            body_hits = max(ran.inside(path, br.true_body) or [0])
-            cond_hits = max(ran.inside(path, br.condition) or [0])
-            true_taken = body_hits > 0
-            if br.false_body is not None:
-                false_taken = max(ran.inside(path, br.false_body) or [0]) > 0
-            else:
-                false_taken = cond_hits > body_hits
+            told = sides_taken(br, path, jumps)
+            if told is not None:
+                true_taken, false_taken = told
+            else:  # no JUMPI of its own tells (e.g. the optimiser made it branch-free): by hits
+                body_hits = max(ran.inside(path, br.true_body) or [0])
+                cond_hits = max(ran.inside(path, br.condition) or [0])
+                true_taken = body_hits > 0
+                if br.false_body is not None:
+                    false_taken = max(ran.inside(path, br.false_body) or [0]) > 0
+                else:
+                    false_taken = cond_hits > body_hits
             branches.append((br, true_taken, false_taken))
         functions = [
             (fn, max(ran.inside(path, fn.body) or [0])) for fn in fm.functions if has_code.inside(path, fn.body)

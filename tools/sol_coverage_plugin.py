@@ -58,6 +58,7 @@ class Recorder:
         self.steps = 0
         self.seconds = 0.0
         self.busy = False
+        self.methods: defaultdict[str, int] = defaultdict(int)
 
     # -- node access -------------------------------------------------------------------------
     @staticmethod
@@ -81,6 +82,7 @@ class Recorder:
         if self.busy:
             return
         self.busy = True
+        self.methods[method] += 1
         started = time.perf_counter()
         try:
             if method in ("eth_sendRawTransaction", "eth_sendTransaction"):
@@ -95,17 +97,29 @@ class Recorder:
             self.seconds += time.perf_counter() - started
 
     def record_transaction(self, provider: HTTPProvider, tx_hash: str) -> None:
+        # The node may answer the send before it has mined the transaction (seen when a test set
+        # the next block's timestamp); a trace asked for too early is empty. Wait for the receipt.
+        receipt = None
+        for _ in range(200):
+            receipt = self.call(provider, "eth_getTransactionReceipt", [tx_hash])
+            if receipt:
+                break
+            time.sleep(0.01)
+        if not receipt:
+            raise RuntimeError(f"{tx_hash} was not mined")
         tx = self.call(provider, "eth_getTransactionByHash", [tx_hash])
         trace = self.call(provider, "debug_traceTransaction", [tx_hash, TRACE_OPTIONS])
+        logs = trace.get("structLogs", [])
+        if not logs and tx.get("input", "0x") != "0x":
+            raise RuntimeError(f"empty trace of {tx_hash}")
         cache: dict[str, str] = {}
         if tx.get("to"):
             top = self.code_key(provider, tx["to"], "latest", cache)
         else:
-            receipt = self.call(provider, "eth_getTransactionReceipt", [tx_hash])
-            if not receipt or not receipt.get("contractAddress"):
+            if not receipt.get("contractAddress"):
                 return  # a failed deployment: no runtime code to name its constructor by
             top = "init:" + self.code_key(provider, receipt["contractAddress"], "latest", cache)
-        self.walk(provider, trace.get("structLogs", []), top, "latest", cache)
+        self.walk(provider, logs, top, "latest", cache)
 
     def record_call(self, provider: HTTPProvider, params: list[Any]) -> None:
         request = dict(params[0])
@@ -157,6 +171,7 @@ class Recorder:
             "failed": self.failed,
             "steps": self.steps,
             "trace_seconds": round(self.seconds, 1),
+            "methods": dict(self.methods),
             "codes": {key: code for key, code in self.codes.items() if key in self.hits or "init:" + key in self.hits},
             "hits": {key: {str(pc): n for pc, n in sorted(pcs.items())} for key, pcs in self.hits.items()},
             "jumps": {key: {str(pc): m for pc, m in sorted(pcs.items())} for key, pcs in self.jumps.items()},

@@ -138,6 +138,23 @@ def test_open__next_day_with_stake_smaller_than_released_hold__returns_the_exces
     check_conservation(protocol)
 
 
+def test_open__next_day_with_stake_equal_to_the_released_hold__moves_no_mor(
+    protocol, router, mor, consumer, bid, stake, running, close_at, open_at
+):
+    close_at(running.session_id, consumer, running.opened_at + HOUR)
+    held = held_part(stake, HOUR, running.ends_at - running.opened_at)
+    consumer_before, router_before = mor.balanceOf(consumer), mor.balanceOf(router)
+
+    opened = open_at(consumer, bid, held, (running.opened_at // DAY + 1) * DAY + 500)
+
+    assert opened.tx.decode_logs(router.HeldReleased)[0].amount == held
+    assert opened.tx.decode_logs(mor.Transfer) == []
+    assert mor.balanceOf(consumer) == consumer_before
+    assert mor.balanceOf(router) == router_before
+    assert router.totalLocked() == held
+    check_conservation(protocol)
+
+
 def test_open__same_day_as_the_hold__keeps_it_held_and_pulls_the_whole_stake(
     router, mor, consumer, bid, stake, running, close_at, open_at
 ):
