@@ -18,9 +18,13 @@ anvil's `debug_traceTransaction` / `debug_traceCall`). This module then:
      optimiser compiled away has no instruction to execute and is not counted); an `if` / loop
      counts its condition. Covered when an instruction mapped inside it ran.
    - lines: the lines those statements start on; hit count = the largest of theirs.
-   - branches: each `if` and each `?:` has two. The true side is taken when an instruction of
-     its body ran; the false side when the `else` body ran or, with no `else`, when the condition
-     was evaluated more often than the body was entered.
+   - branches: each `if` and each `?:` has two. A side is taken when a JUMPI that decides the
+     statement was seen leaving towards it (the tracer records, per JUMPI, whether it fell through
+     and whether it jumped; each exit is labelled by the source range it lands in: true body,
+     else body, back into the condition, or past the statement). Where no JUMPI of its own tells
+     (the optimiser made the code branch-free or shared a block between both exits), hit counts
+     decide: the true side ran if its body did, the false side if the `else` body ran or the
+     condition ran more often than the body.
    - functions: a function is covered when an instruction inside its body ran.
 4. writes `coverage/summary.md` (per file and in total, then every uncovered line and branch with
    its source) and `coverage/lcov.info` (standard lcov: FN/FNDA, DA, BRDA).
@@ -61,6 +65,7 @@ STATEMENTS = {
     "PlaceholderStatement",
     "TryStatement",
 }
+DECIDED: dict[str, int] = {"jumpi": 0, "hits": 0}  # how each branch's sides were decided
 TARGET_LINES = 95.0
 TARGET_BRANCHES = 90.0
 
@@ -470,6 +475,7 @@ def analyse(raw: dict[str, Any], output: dict[str, Any]) -> tuple[list[FileResul
             if not has_code.inside(path, br.condition) and not has_code.inside(path, br.true_body):
                 continue
             told = sides_taken(br, path, jumps)
+            DECIDED["jumpi" if told is not None else "hits"] += 1
             if told is not None:
                 true_taken, false_taken = told
             else:  # no JUMPI of its own tells (e.g. the optimiser made it branch-free): by hits
@@ -550,11 +556,13 @@ def write_summary(
         f"{raw['steps']:,} EVM steps, {raw['trace_seconds']:.0f} s spent tracing",
     ]
     if seconds is not None:
-        md.append(f"- whole command: {seconds / 60:.1f} min")
+        md.append(f"- the traced suite took {seconds / 60:.1f} min; this report about a minute more (one compile)")
     md += [
         f"- **lines: {th}/{tl} = {line_pct:.1f}%** (target {TARGET_LINES:.0f}%: {met(line_pct >= TARGET_LINES)})",
         f"- **branches: {tbh}/{tb} = {branch_pct:.1f}%** (target {TARGET_BRANCHES:.0f}%: {met(branch_pct >= TARGET_BRANCHES)})",
         f"- functions: {tfh}/{tf} = {percent(tfh, tf):.1f}%",
+        f"- branch sides decided by the statement's own JUMPI outcomes: {DECIDED['jumpi']} branches; "
+        f"by hit counts (no JUMPI of its own told): {DECIDED['hits']}",
         "",
         "| file | lines | % | branches | % | functions |",
         "|---|---:|---:|---:|---:|---:|",

@@ -79,7 +79,7 @@ def test_operations__approval_and_receipt_json__open_and_close_a_session(
     session, _ = ops.open_session(protocol, consumer, approval, 1_000 * MOR, ops.STIPEND, permit=True)
     ranked = ops.ranked_bids(protocol, protocol.marketplace.bid(bid).modelId, BALANCED)
     assert [r.bid_id for r in ranked] == [bid]
-    chain.pending_timestamp += 600
+    chain.pending_timestamp = protocol.router.session(session).openedAt + 600  # exact, whatever the wall clock
     receipt = json.loads(
         json.dumps(ops.sign_receipt(protocol, registered_provider, session, 250, 40, chain.pending_timestamp + 600))
     )
