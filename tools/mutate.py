@@ -69,7 +69,7 @@ PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rfE"]
 
 # The default campaign: a deterministic sample spread over files and operators (see `select`),
 # sized for about 70 minutes on the project's 2-core machine.
-DEFAULT_LIMIT = 40
+DEFAULT_LIMIT = 36
 DEFAULT_TIMEOUT_S = 420
 
 OPERATORS: dict[str, str] = {
@@ -517,11 +517,11 @@ def dependents(file: str) -> list[str]:
     return sorted(closure)
 
 
-def compile_contracts(file: str, timeout: float) -> tuple[bool, str, float]:
-    """`ape compile --force` of the mutated file and its importers (a body-only mutant keeps every
-    ABI, so nothing else changes), then the ./dev `clear_dependency_copy`: the OpenZeppelin copy
-    under contracts/.cache hides project files from Ape."""
-    code, out, secs = _run([_ape(), "compile", "--force", *dependents(file)], timeout)
+def compile_contracts(files: list[str], timeout: float) -> tuple[bool, str, float]:
+    """`ape compile --force` of the given files (a body-only mutant keeps every ABI, so nothing
+    else changes), then the ./dev `clear_dependency_copy`: the OpenZeppelin copy under
+    contracts/.cache hides project files from Ape."""
+    code, out, secs = _run([_ape(), "compile", "--force", *files], timeout)
     shutil.rmtree(ROOT / "contracts/.cache", ignore_errors=True)
     return code == 0, out, secs
 
@@ -577,14 +577,20 @@ def run_mutant(ws: Workspace, m: Mutant, base_codes: dict[str, str], timeout: fl
     ws.write(m.file, mutated)
     began = time.monotonic()
     try:
-        ok, out, compile_s = compile_contracts(m.file, timeout)
+        # The build still holds the previous mutant of another file (restoring a source does not
+        # rebuild it): rebuild those restored files and their importers too.
+        built, _ = build_fingerprint()
+        stale = [f for f, data in ws.originals.items() if f != m.file and built.get(f) != data.decode()]
+        targets = sorted({d for f in [m.file, *stale] for d in dependents(f)})
+        ok, out, compile_s = compile_contracts(targets, timeout)
         result: dict[str, object] = {**asdict(m), "compile_s": round(compile_s, 1)}
         if not ok:
             err = [ln for ln in out.splitlines() if "Error" in ln]
             return {**result, "status": "invalid", "detail": (err[0] if err else out.strip()[-300:])[:300]}
         sources, codes = build_fingerprint()
-        if sources.get(m.file) != mutated:
-            raise SystemExit(f"error: the build did not pick up mutant {m.id}; aborting")
+        wrong = [f for f, data in ws.originals.items() if sources.get(f) != (mutated if f == m.file else data.decode())]
+        if wrong:
+            raise SystemExit(f"error: the build of {wrong} is not this mutant's ({m.id}); aborting")
         if codes == base_codes:
             return {**result, "status": "equivalent", "detail": "identical bytecode (metadata aside)"}
         code, out, test_s = run_subset(SUBSETS[m.file], timeout)
@@ -884,4 +890,8 @@ def ws_compiled_matches(ws: Workspace) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt as exc:
+        print(f"interrupted ({exc}); the contracts were restored", file=sys.stderr)
+        sys.exit(130)
