@@ -639,7 +639,7 @@ def final_status(r: dict[str, object], verdicts: dict[str, dict[str, str]]) -> t
         return "survived", f"{v['verdict']}: {v['reason']}" if v.get("reason") else v["verdict"]
     if status == "equivalent":
         return "equivalent", f"equivalent: {r.get('detail', '')}"
-    if status == "killed" and v:
+    if status == "killed" and v and v["verdict"].startswith("killed by new test"):
         return "killed", f"{v['verdict']}" + (f": {v['reason']}" if v.get("reason") else "")
     return status, ""
 
@@ -728,13 +728,14 @@ def render(data: dict[str, object]) -> str:
     notable = [
         r
         for r in rows
-        if r["status"] in ("survived", "equivalent", "error") or (r["status"] == "killed" and r["key"] in verdicts)
+        if r["status"] in ("survived", "equivalent", "error")
+        or (r["status"] == "killed" and final_status(r, verdicts)[1])
     ]
     if not notable:
         out.append("None.")
     for r in notable:
         st, verdict = final_status(r, verdicts)
-        shown = "killed (was a survivor)" if st == "killed" else st
+        shown = "killed by a new test" if st == "killed" else st
         out += [
             f"### `{r['id']}` ({shown})",
             "",
