@@ -7,6 +7,37 @@
 #   tools/halmos.sh           the proofs run by ./dev test (PROFILE=fast)
 #   tools/halmos.sh --all     every check_ function (slower: see audit/README.md)
 #   tools/halmos.sh -- ARGS   extra halmos arguments (e.g. -- --function check_budget)
+if [ "${1:-}" = "--portfolio-solver" ]; then
+  # Internal: the solver command of the arithmetic proofs (halmos/test/SessionMath.t.sol,
+  # `@custom:halmos --solver-command`): yices and z3 on the same query at once, the first definite
+  # answer (sat or unsat) wins; each is better than the other on some of those queries. Halmos
+  # runs it from halmos/ with halmos/.venv/bin on PATH and kills the whole tree on a timeout.
+  q="${*: -1}"
+  d="$(mktemp -d)"
+  yices-smt2 --smt2-model-format --bvconst-in-decimal "$q" >"$d/y" 2>&1 &
+  y=$!
+  z3 "$q" >"$d/z" 2>&1 &
+  z=$!
+  trap 'kill "$y" "$z" 2>/dev/null; rm -rf "$d"; exit 1' TERM INT
+  win=""
+  left=2
+  while [ "$left" -gt 0 ] && [ -z "$win" ]; do
+    wait -n "$y" "$z" 2>/dev/null || true
+    left=0
+    for s in y z; do
+      pid=$([ "$s" = y ] && echo "$y" || echo "$z")
+      if kill -0 "$pid" 2>/dev/null; then
+        left=$((left + 1))
+      elif [ -z "$win" ] && grep -qxE 'sat|unsat' <(head -n 1 "$d/$s"); then
+        win=$s
+      fi
+    done
+  done
+  kill "$y" "$z" 2>/dev/null || true
+  cat "$d/${win:-y}"
+  rm -rf "$d"
+  exit 0
+fi
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 H="$ROOT/halmos"

@@ -2,64 +2,146 @@
 pragma solidity 0.8.28;
 
 import {SessionMath} from "contracts/libraries/SessionMath.sol";
-import {Cheats} from "./Cheats.sol";
+import {Arith} from "./Arith.sol";
 
 /// @notice Promise 4 (Exact pay), arithmetic part: for every value the contracts accept, the
 /// provider's pay is price x seconds provided with no overflow, a direct-mode stake covers the pay,
 /// and a stipend-mode stake splits exactly into "back now" and "held" with held <= stake.
 /// @dev Ranges are the contracts' own: prices are uint64 (Marketplace caps maxPrice at 2^64-1 and
 /// the session stores uint64), stakes uint96 (SafeCast in openSession), timestamps uint40
-/// (SafeCast), durations at most maxSessionDuration <= 2^32-1 and at least 1 (minDuration >= 1).
+/// (SafeCast), durations at most maxSessionDuration <= 2^32-1 and at least 1 (minDuration >= 1),
+/// budgetBps in 1..10000 (ComputePool.setBudgetBps), balances uint96.
 /// The library code is the contracts' code (SessionRouter calls exactly these functions; its
 /// `_stakeBack` is `returned = stake - held` after `heldPart`, and `pay = price * seconds`).
-contract SessionMathTest is Cheats {
-    /// @notice Direct mode: duration = min(max, stake / price); pay = price x seconds provided
-    /// <= stake; the consumer gets stake - pay; nothing overflows.
-    function check_directPay(uint96 stake, uint64 price, uint32 maxDuration, uint40 openedAt, uint40 closedAt) public pure {
+/// Products and quotients are related only through the lemmas and the DIV/MULMOD axioms of
+/// Arith.sol (see there and halmos/README.md): the lemma instances are assumed, each lemma is
+/// proved for all values in Lemmas.t.sol.
+/// @custom:halmos --solver-command "../tools/halmos.sh --portfolio-solver"
+contract SessionMathTest is Arith {
+    /// @notice Direct mode: duration = min(max, stake / price); seconds provided <= duration;
+    /// pay = price x seconds is the exact product (< 2^104, so no wrap, fits the uint128 earnings
+    /// statistic) and <= stake; the consumer gets stake - pay.
+    function check_directPay(uint96 stake, uint64 price, uint32 maxDuration, uint40 openedAt, uint40 closedAt)
+        public
+        view
+    {
         vm.assume(stake > 0 && price > 0 && maxDuration > 0);
         uint256 duration = SessionMath.directDuration(stake, price, maxDuration);
+        uint256 q = _div(stake, price); // stake / price, the term directDuration takes the min with
+        vm.assume(duration == _min(maxDuration, q));
         vm.assume(duration >= 1); // openSession rejects shorter than minDuration >= 1
-        uint256 endsAt = uint256(openedAt) + duration;
+        uint256 secs = _secondsProvided(openedAt, closedAt, duration);
+        assertLe(duration, q);
+        _directPay(stake, price, secs, q);
+    }
+
+    /// @dev Seconds provided by a session of `duration` opened at `openedAt`, closed at `closedAt`.
+    function _secondsProvided(uint256 openedAt, uint256 closedAt, uint256 duration) internal pure returns (uint256 secs) {
+        uint256 endsAt = openedAt + duration;
         vm.assume(endsAt < 2 ** 40); // SafeCast.toUint40 in openSession
         vm.assume(closedAt >= openedAt); // a close happens after the open
-        uint256 secs = SessionMath.secondsProvided(openedAt, endsAt, closedAt);
+        secs = SessionMath.secondsProvided(openedAt, endsAt, closedAt);
+        vm.assume(secs == _min(closedAt, endsAt) - openedAt);
         assertLe(secs, duration);
-        // The multiplication the router does, in full width, is exact ...
-        uint256 pay = uint256(price) * secs;
-        assertEq(pay / price, secs);
-        // ... fits the uint128 earnings statistic, and is covered by the stake.
-        assertTrue(pay < 2 ** 128);
+    }
+
+    function _directPay(uint256 stake, uint256 price, uint256 secs, uint256 q) internal view {
+        // The multiplication the router does (`m.pricePerSecond * secondsProvided`).
+        uint256 pay = price * secs;
+        _comm(price, secs);
+        _comm(price, q);
+        _bound(price, secs, 2 ** 64, 2 ** 40);
+        assertTrue(pay < 2 ** 104); // the exact product: no wrap, < 2^128 (uint128 earnings)
+        // price*secs <= price*q = q*price <= stake
+        _mono(price, secs, q);
         assertLe(pay, stake);
         uint256 back = stake - pay;
         assertEq(back + pay, stake);
     }
 
-    /// @notice Stipend mode: held = ceil(stake x secondsToday / duration) <= stake; now + held == stake.
-    function check_stipendSplit(uint96 stake, uint32 duration, uint40 openedAt, uint40 closedAt) public pure {
+    /// @notice Stipend mode: held = ceil(stake x secondsToday / duration) <= stake; now + held ==
+    /// stake; held is zero exactly when no second of the session fell on the day of the close.
+    function check_stipendSplit(uint96 stake, uint32 duration, uint40 openedAt, uint40 closedAt) public view {
         vm.assume(stake > 0 && duration >= 1);
-        uint256 endsAt = uint256(openedAt) + duration;
+        (uint256 today, uint256 secs) = _secondsToday(openedAt, closedAt, duration);
+        assertLe(today, secs);
+        _stipendSplit(stake, today, duration);
+    }
+
+    /// @dev Seconds on the day of the close and seconds provided, as _stakeBack computes them.
+    function _secondsToday(uint256 openedAt, uint256 closedAt, uint256 duration)
+        internal
+        pure
+        returns (uint256 today, uint256 secs)
+    {
+        uint256 endsAt = openedAt + duration;
         vm.assume(endsAt < 2 ** 40);
         vm.assume(closedAt >= openedAt);
-        uint256 day = uint256(closedAt) / 1 days;
-        uint256 today = SessionMath.secondsOnDay(openedAt, endsAt, closedAt, day);
-        uint256 secs = SessionMath.secondsProvided(openedAt, endsAt, closedAt);
-        assertLe(today, secs);
+        uint256 day = closedAt / 1 days;
+        today = SessionMath.secondsOnDay(openedAt, endsAt, closedAt, day);
+        secs = SessionMath.secondsProvided(openedAt, endsAt, closedAt);
+        uint256 usedEnd = _min(closedAt, endsAt);
+        uint256 usedStart = _max(openedAt, day * 1 days);
+        vm.assume(today == (usedEnd > usedStart ? usedEnd - usedStart : 0));
+        vm.assume(secs == usedEnd - openedAt);
         assertLe(secs, duration);
+    }
+
+    function _stipendSplit(uint256 stake, uint256 today, uint256 duration) internal view {
+        // heldPart = mulDiv(stake, today, duration, Ceil): mul512's high word is 0, so it is
+        // q + (r > 0) with q = stake*today / duration and r = mulmod(stake, today, duration).
+        _mulmodMax(stake, today);
         uint256 held = SessionMath.heldPart(stake, today, duration);
+        uint256 p;
+        unchecked {
+            p = stake * today;
+        }
+        _comm(stake, today);
+        _bound(stake, today, 2 ** 96, 2 ** 40);
+        uint256 q = _div(p, duration);
+        _mulmod(stake, today, duration, 2 ** 96, 2 ** 40);
+        uint256 r = mulmod(stake, today, duration);
+        assertEq(held, q + (r > 0 ? 1 : 0));
+        assertEq(r, p - q * duration);
+
+        // q <= stake: q*duration <= stake*today <= stake*duration, then cancel duration.
+        _mono(stake, today, duration);
+        _comm(stake, duration);
+        _comm(q, duration);
+        _cancel(duration, q, stake);
+        assertLe(q, stake);
+        // q == stake forces stake*today == stake*duration, so r == 0.
         assertLe(held, stake);
         uint256 back = stake - held;
         assertEq(back + held, stake);
+
         // Held is zero exactly when no second of the session fell on the day of the close.
+        _zero(stake, today);
+        _zero(duration, q);
+        _mono(stake, 1, today);
         assertTrue((held == 0) == (today == 0));
     }
 
     /// @notice The budget never exceeds the closing balance (so a claim can never underflow the
     /// ledger) and is exactly floor(balance x bps / 10000).
-    function check_budgetBound(uint96 closingBalance, uint16 bps) public pure {
+    function check_budgetBound(uint96 closingBalance_, uint16 bps_) public view {
+        (uint256 closingBalance, uint256 bps) = (closingBalance_, bps_);
         vm.assume(bps >= 1 && bps <= 10_000);
         uint256 budget = SessionMath.budget(closingBalance, bps);
+        uint256 p;
+        unchecked {
+            p = closingBalance * bps;
+        }
+        _comm(closingBalance, bps);
+        _bound(closingBalance, bps, 2 ** 96, 2 ** 16);
+        uint256 q = _div(p, 10_000);
+        assertEq(budget, q);
+        assertLe(budget * 10_000, p);
+        assertTrue(p < (budget + 1) * 10_000);
+        // q*10000 <= balance*bps <= balance*10000, then cancel 10000.
+        _mono(closingBalance, bps, 10_000);
+        _comm(closingBalance, 10_000);
+        _cancel(10_000, q, closingBalance);
         assertLe(budget, closingBalance);
-        assertLe(budget * 10_000, uint256(closingBalance) * bps);
-        assertTrue(uint256(closingBalance) * bps < (budget + 1) * 10_000);
     }
 }
