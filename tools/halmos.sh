@@ -54,8 +54,9 @@ if [ "$want" != "$(cat "$H/.venv/.installed" 2>/dev/null || true)" ]; then
 fi
 
 # Fast profile: every proof but the two slowest no-rug calls (Marketplace, SessionRouter have the
-# most functions and symbolic bytes/strings); --all runs them too.
-FAST='^check_(approval|receipt|digests|sessionId|noRug_(computePool|modelRegistry)|budget_)'
+# most functions and symbolic bytes/strings) and the end-to-end exact-pay checks (time out);
+# --all runs them too.
+FAST='^check_(approval|receipt|digests|sessionId|noRug_(computePool|modelRegistry)|budget_|lemma_|budgetBound|directPay|stipendSplit)'
 match="$FAST"
 extra=()
 while [ $# -gt 0 ]; do

@@ -81,11 +81,11 @@ abstract contract Arith is Cheats {
         vm.assume(m == (a > b ? a : b));
     }
 
-    /// LEMMA check_lemma_mulmodMax: a, b < 2^120 -> mulmod(a, b, 2^256 - 1) == a*b (so the high
+    /// LEMMA check_lemma_mulmodMax: a < 2^96, b < 2^40 -> mulmod(a, b, 2^256 - 1) == a*b (so the high
     /// word of OpenZeppelin's mul512 is 0 and mulDiv takes its 256-bit path).
     function _mulmodMax(uint256 a, uint256 b) internal pure {
         unchecked {
-            vm.assume(!(a < 2 ** 120 && b < 2 ** 120) || mulmod(a, b, type(uint256).max) == a * b);
+            vm.assume(!(a < 2 ** 96 && b < 2 ** 40) || mulmod(a, b, type(uint256).max) == a * b);
         }
     }
 

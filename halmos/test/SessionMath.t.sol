@@ -28,7 +28,7 @@ contract SessionMathTest is Arith {
         vm.assume(stake > 0 && price > 0 && maxDuration > 0);
         uint256 duration = SessionMath.directDuration(stake, price, maxDuration);
         uint256 q = _div(stake, price); // stake / price, the term directDuration takes the min with
-        vm.assume(duration == _min(maxDuration, q));
+        assertEq(duration, _min(maxDuration, q)); // the library is this min
         vm.assume(duration >= 1); // openSession rejects shorter than minDuration >= 1
         uint256 secs = _secondsProvided(openedAt, closedAt, duration);
         assertLe(duration, q);
@@ -41,7 +41,7 @@ contract SessionMathTest is Arith {
         vm.assume(endsAt < 2 ** 40); // SafeCast.toUint40 in openSession
         vm.assume(closedAt >= openedAt); // a close happens after the open
         secs = SessionMath.secondsProvided(openedAt, endsAt, closedAt);
-        vm.assume(secs == _min(closedAt, endsAt) - openedAt);
+        assertEq(secs, _min(closedAt, endsAt) - openedAt);
         assertLe(secs, duration);
     }
 
@@ -61,6 +61,7 @@ contract SessionMathTest is Arith {
 
     /// @notice Stipend mode: held = ceil(stake x secondsToday / duration) <= stake; now + held ==
     /// stake; held is zero exactly when no second of the session fell on the day of the close.
+    /// @custom:halmos --solver-timeout-branching 200ms
     function check_stipendSplit(uint96 stake, uint32 duration, uint40 openedAt, uint40 closedAt) public view {
         vm.assume(stake > 0 && duration >= 1);
         (uint256 today, uint256 secs) = _secondsToday(openedAt, closedAt, duration);
@@ -82,8 +83,8 @@ contract SessionMathTest is Arith {
         secs = SessionMath.secondsProvided(openedAt, endsAt, closedAt);
         uint256 usedEnd = _min(closedAt, endsAt);
         uint256 usedStart = _max(openedAt, day * 1 days);
-        vm.assume(today == (usedEnd > usedStart ? usedEnd - usedStart : 0));
-        vm.assume(secs == usedEnd - openedAt);
+        assertEq(today, usedEnd > usedStart ? usedEnd - usedStart : 0);
+        assertEq(secs, usedEnd - openedAt);
         assertLe(secs, duration);
     }
 
