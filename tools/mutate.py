@@ -607,8 +607,7 @@ def run_mutant(ws: Workspace, m: Mutant, base_codes: dict[str, str], timeout: fl
         return {**result, "status": "killed", "detail": killer or summary}
     finally:
         ws.restore()
-        result_s = time.monotonic() - began
-        print(f"  ({result_s:.0f}s)", file=sys.stderr)
+        print(f"  ({time.monotonic() - began:.0f}s)", file=sys.stderr)
 
 
 # ------------------------------------------------------------------ results and report
@@ -722,7 +721,7 @@ def render(data: dict[str, object]) -> str:
         c = per_op.get(op)
         if c:
             out.append(
-                f"| {op} | {meaning} | {c['killed']} | {c['survived']} | {c['equivalent']} | {c['invalid']} | {score(c)} |"
+                f"| {op} | {meaning.replace('|', chr(92) + '|')} | {c['killed']} | {c['survived']} | {c['equivalent']} | {c['invalid']} | {score(c)} |"
             )
     out += ["", "## Survivors and verdicts", ""]
     notable = [
@@ -828,6 +827,10 @@ def main(argv: list[str] | None = None) -> int:
         data = {"campaign": {}, "mutants": {}}
     results: dict[str, dict[str, object]] = data["mutants"]  # type: ignore[assignment]
     if args.resume:
+        # Continue (or extend, with a larger --limit) the campaign: the sample of a larger limit
+        # contains the sample of a smaller one.
+        camp0: dict[str, object] = data["campaign"]  # type: ignore[assignment]
+        camp0.update(selected=len(chosen), limit=args.limit, generated=generated)
         chosen = [m for m in chosen if m.id not in results]
     command = "./dev mutate " + " ".join(argv if argv is not None else sys.argv[1:])
     camp: dict[str, object] = data["campaign"]  # type: ignore[assignment]
@@ -860,16 +863,28 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         if not merge:
             camp["baseline_min"] = round((time.monotonic() - began) / 60, 1)
-        began_mutants = time.monotonic()
+            camp["mutant_s_total"] = 0.0
+        elif args.resume and "mutant_s_total" not in camp:
+            camp["mutant_s_total"] = float(camp.get("per_mutant_s", 0)) * int(camp.get("ran", 0))  # type: ignore[arg-type]
+        camp_elapsed = float(camp.get("elapsed_min", 0)) * 60  # type: ignore[arg-type]
         for i, m in enumerate(chosen, 1):
             print(f"[{i}/{len(chosen)}] {m.id}: {m.before}  ->  {m.after}", file=sys.stderr)
+            started = time.monotonic()
             r = run_mutant(ws, m, base_codes, args.timeout)
+            r["_s"] = time.monotonic() - started
             print(f"  {r['status']}: {r.get('detail', '')}", file=sys.stderr)
             results[m.id] = r
-            if not merge:
-                elapsed = time.monotonic() - began
-                per = (time.monotonic() - began_mutants) / len(results)
-                camp.update(elapsed_min=round(elapsed / 60, 1), ran=len(results), per_mutant_s=round(per))
+            if not args.only:
+                # Campaign time: this run's so far plus what earlier (resumed) runs took.
+                camp["mutant_s_total"] = float(camp["mutant_s_total"]) + float(r.pop("_s"))  # type: ignore[arg-type]
+                ran = sum(1 for x in results.values() if x.get("campaign", True))
+                camp.update(
+                    elapsed_min=round((camp_elapsed + time.monotonic() - began) / 60, 1),
+                    ran=ran,
+                    per_mutant_s=round(float(camp["mutant_s_total"]) / ran),  # type: ignore[arg-type]
+                )
+            else:
+                r.pop("_s")
             save_results(data)
             REPORT.write_text(render(data))
     if merge:
