@@ -68,8 +68,8 @@ SUBSETS: dict[str, list[str]] = {
 PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rfE"]
 
 # The default campaign: a deterministic sample spread over files and operators (see `select`),
-# sized for about 70 minutes on the project's 2-core machine.
-DEFAULT_LIMIT = 36
+# sized for about 45 minutes on the project's 2-core machine (42 s per mutant + the baseline).
+DEFAULT_LIMIT = 52
 DEFAULT_TIMEOUT_S = 420
 
 OPERATORS: dict[str, str] = {
@@ -637,7 +637,8 @@ def final_status(r: dict[str, object], verdicts: dict[str, dict[str, str]]) -> t
             return "equivalent", f"equivalent: {v['reason']}"
         return "survived", f"{v['verdict']}: {v['reason']}" if v.get("reason") else v["verdict"]
     if status == "equivalent":
-        return "equivalent", f"equivalent: {r.get('detail', '')}"
+        why = f"{r.get('detail', '')}" + (f"; {v['reason']}" if v and v.get("reason") else "")
+        return "equivalent", f"equivalent: {why}"
     if status == "killed" and v and v["verdict"].startswith("killed by new test"):
         return "killed", f"{v['verdict']}" + (f": {v['reason']}" if v.get("reason") else "")
     return status, ""
@@ -673,7 +674,7 @@ def render(data: dict[str, object]) -> str:
     if partial:
         out += [f"**PARTIAL**: {len(rows)} of {selected} selected mutants have a result.", ""]
     out += [
-        f"- Command: `{camp.get('command', './dev mutate')}`",
+        f"- Command: {camp.get('command', '`./dev mutate`')}",
         f"- Date: {camp.get('date', '?')}; elapsed: {camp.get('elapsed_min', '?')} min in all: the unmutated baseline "
         f"of the subsets ({camp.get('baseline_min', '?')} min), then {camp.get('ran', '?')} mutants at "
         f"{camp.get('per_mutant_s', '?')} s each on average (incremental compile + test subset)",
@@ -748,9 +749,13 @@ def render(data: dict[str, object]) -> str:
         ]
     reruns = camp.get("reruns") or []
     if reruns:
-        out += ["## Reruns", ""]
+        out += ["## Later runs (`--resume`, `--only`)", ""]
         out += [f"- {x}" for x in reruns]  # type: ignore[union-attr]
         out.append("")
+    notes = camp.get("notes") or []
+    if notes:
+        k = out.index("## Totals")
+        out[k:k] = ["Notes:", "", *[f"- {n}" for n in notes], ""]  # type: ignore[union-attr]
     out += ["## All results", "", "| id | status | detail |", "|---|---|---|"]
     for r in rows:
         detail = str(r.get("detail", "")).replace("|", "\\|").replace("\n", " ")[:140]
@@ -831,12 +836,13 @@ def main(argv: list[str] | None = None) -> int:
         # contains the sample of a smaller one.
         camp0: dict[str, object] = data["campaign"]  # type: ignore[assignment]
         camp0.update(selected=len(chosen), limit=args.limit, generated=generated)
+        camp0["command"] = f"{camp0.get('command', '')}, then `{command_line(argv)}`"
         chosen = [m for m in chosen if m.id not in results]
-    command = "./dev mutate " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = command_line(argv)
     camp: dict[str, object] = data["campaign"]  # type: ignore[assignment]
     if not merge:
         camp.update(
-            command=command.strip(),
+            command=f"`{command}`",
             date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             generated=generated,
             selected=len(chosen),
@@ -890,13 +896,17 @@ def main(argv: list[str] | None = None) -> int:
     if merge:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         camp.setdefault("reruns", []).append(  # type: ignore[union-attr]
-            f"{stamp}: `{command.strip()}` ({len(chosen)} mutants, {(time.monotonic() - began) / 60:.1f} min): "
+            f"{stamp}: `{command}` ({len(chosen)} mutants, {(time.monotonic() - began) / 60:.1f} min): "
             + ", ".join(f"{m.id} {results[m.id]['status']}" for m in chosen)
         )
     save_results(data)
     REPORT.write_text(render(data))
     print(f"wrote {REPORT.relative_to(ROOT)} and {RESULTS.relative_to(ROOT)}", file=sys.stderr)
     return 0
+
+
+def command_line(argv: list[str] | None) -> str:
+    return " ".join(["./dev mutate", *(sys.argv[1:] if argv is None else argv)])
 
 
 def ws_compiled_matches(ws: Workspace) -> bool:
