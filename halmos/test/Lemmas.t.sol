@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Arith} from "./Arith.sol";
 
-/// @notice The lemmas of Arith.sol, each for ALL values of its variables. The first five are
+/// @notice The lemmas of Arith.sol, each for ALL values of its variables. All but the last two are
 /// bit-vector facts the solvers settle directly (ring identities by normalisation, bounds and
 /// OpenZeppelin's min/max/mul512 bit by bit); monotonicity and cancellation of a product are not
 /// (a bit-blasted a*x <= a*y times out even at 96 x 16 bits), so they are derived from the
