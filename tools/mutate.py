@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 
+from tools.sol_coverage import strip_metadata
+
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT = ROOT / "audit"
 RESULTS = AUDIT / "mutation.json"
@@ -534,15 +536,6 @@ def run_subset(paths: list[str], timeout: float) -> tuple[int | None, str, float
     return _run(cmd, timeout)
 
 
-def _strip_metadata(code: str) -> str:
-    """Bytecode without its CBOR metadata tail (the last 2 bytes give its length)."""
-    code = code.removeprefix("0x")
-    if len(code) < 4:
-        return code
-    length = int(code[-4:], 16)
-    return code[: -(length + 2) * 2] if (length + 2) * 2 <= len(code) else code
-
-
 def build_fingerprint() -> tuple[dict[str, str], dict[str, str]]:
     """(source content by path, metadata-free bytecode by contract) of the current build."""
     manifest = json.loads(MANIFEST.read_text())
@@ -551,7 +544,7 @@ def build_fingerprint() -> tuple[dict[str, str], dict[str, str]]:
     for name, ct in manifest.get("contractTypes", {}).items():
         runtime = ((ct.get("runtimeBytecode") or {}).get("bytecode") or "").removeprefix("0x")
         deploy = ((ct.get("deploymentBytecode") or {}).get("bytecode") or "").removeprefix("0x")
-        tail = runtime[len(_strip_metadata(runtime)) :]
+        tail = runtime[len(strip_metadata(bytes.fromhex(runtime)).hex()) :]
         if tail:
             runtime, deploy = runtime.replace(tail, ""), deploy.replace(tail, "")
         codes[name] = sha256(f"{runtime}:{deploy}".encode())

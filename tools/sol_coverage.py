@@ -65,6 +65,8 @@ STATEMENTS = {
     "PlaceholderStatement",
     "TryStatement",
 }
+# node type -> (label, its true side, its false side)
+BRANCHING = {"IfStatement": ("if", "trueBody", "falseBody"), "Conditional": ("?:", "trueExpression", "falseExpression")}
 DECIDED: dict[str, int] = {"jumpi": 0, "hits": 0}  # how each branch's sides were decided
 TARGET_LINES = 95.0
 TARGET_BRANCHES = 90.0
@@ -274,26 +276,17 @@ def model_file(path: str, ast: dict[str, Any]) -> FileModel:
             else:
                 own = src_range(node["src"])
             fm.statements.append(Statement(own, fm.line_of(src_range(node["src"])[0])))
-        if kind == "IfStatement":
+        if kind in BRANCHING:
+            label, yes, no = BRANCHING[kind]
+            whole = src_range(node["src"])
             fm.branches.append(
                 Branch(
-                    fm.line_of(src_range(node["src"])[0]),
-                    "if",
-                    src_range(node["src"]),
+                    fm.line_of(whole[0]),
+                    label,
+                    whole,
                     src_range(node["condition"]["src"]),
-                    src_range(node["trueBody"]["src"]),
-                    src_range(node["falseBody"]["src"]) if node.get("falseBody") else None,
-                )
-            )
-        elif kind == "Conditional":
-            fm.branches.append(
-                Branch(
-                    fm.line_of(src_range(node["src"])[0]),
-                    "?:",
-                    src_range(node["src"]),
-                    src_range(node["condition"]["src"]),
-                    src_range(node["trueExpression"]["src"]),
-                    src_range(node["falseExpression"]["src"]),
+                    src_range(node[yes]["src"]),
+                    src_range(node[no]["src"]) if node.get(no) else None,
                 )
             )
     return fm
@@ -436,6 +429,7 @@ def analyse(raw: dict[str, Any], output: dict[str, Any]) -> tuple[list[FileResul
     file_of = {src["id"]: path for path, src in output["sources"].items() if PRODUCT.match(path)}
     models = {path: model_file(path, output["sources"][path]["ast"]) for path in file_of.values()}
     candidates = builds(output)
+    DECIDED.update(jumpi=0, hits=0)
 
     # Which source ranges have code at all (any build of the project), and which ran how often.
     has_code = RangeHits()

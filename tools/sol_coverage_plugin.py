@@ -57,7 +57,6 @@ class Recorder:
         self.failed = 0
         self.steps = 0
         self.seconds = 0.0
-        self.busy = False
         self.methods: defaultdict[str, int] = defaultdict(int)
 
     # -- node access -------------------------------------------------------------------------
@@ -79,9 +78,6 @@ class Recorder:
     # -- recording ---------------------------------------------------------------------------
     def record(self, provider: HTTPProvider, method: str, params: list[Any], result: Any) -> None:
         """Trace what the request just executed; never lets a tracing problem fail a test."""
-        if self.busy:
-            return
-        self.busy = True
         self.methods[method] += 1
         started = time.perf_counter()
         try:
@@ -93,7 +89,6 @@ class Recorder:
         except Exception:  # a missing trace lowers coverage; it must not fail a test
             self.failed += 1
         finally:
-            self.busy = False
             self.seconds += time.perf_counter() - started
 
     def record_transaction(self, provider: HTTPProvider, tx_hash: str) -> None:
@@ -164,9 +159,9 @@ class Recorder:
                 pending = None  # nested deployments: only the project's mocks do this
         self.steps += len(logs)
 
-    def dump(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
+    def as_raw(self) -> dict[str, Any]:
+        """What `tools/sol_coverage.py report` reads (coverage/raw.json)."""
+        return {
             "traces": self.traces,
             "failed": self.failed,
             "steps": self.steps,
@@ -176,7 +171,10 @@ class Recorder:
             "hits": {key: {str(pc): n for pc, n in sorted(pcs.items())} for key, pcs in self.hits.items()},
             "jumps": {key: {str(pc): m for pc, m in sorted(pcs.items())} for key, pcs in self.jumps.items()},
         }
-        path.write_text(json.dumps(data))
+
+    def dump(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.as_raw()))
 
 
 RECORDER = Recorder()

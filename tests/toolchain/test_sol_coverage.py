@@ -53,16 +53,7 @@ def test_tracer__a_fund_transaction__covers_the_pools_fund_function_and_no_other
     recorder.record(chain.provider.web3.provider, "eth_sendRawTransaction", [], tx.txn_hash)
     assert recorder.traces == 1 and recorder.failed == 0 and recorder.steps > 100
 
-    raw = {
-        "traces": recorder.traces,
-        "failed": recorder.failed,
-        "steps": recorder.steps,
-        "trace_seconds": 0,
-        "codes": recorder.codes,
-        "hits": {k: {str(pc): n for pc, n in v.items()} for k, v in recorder.hits.items()},
-        "jumps": {},
-    }
-    results, named, _ = cov.analyse(raw, compiled)
+    results, named, _ = cov.analyse(recorder.as_raw(), compiled)
     assert "contracts/ComputePool.sol:ComputePool" in named
     assert "contracts/test/TestMOR.sol:TestMOR" in named  # the pool pulled the MOR
     pool_file = next(r for r in results if r.fm.path == "contracts/ComputePool.sol")
