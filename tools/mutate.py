@@ -521,19 +521,14 @@ def dependents(file: str) -> list[str]:
 
 def compile_contracts(files: list[str], timeout: float) -> tuple[bool, str, float]:
     """`ape compile --force` of the given files (a body-only mutant keeps every ABI, so nothing
-    else changes), then the ./dev `clear_dependency_copy`: the OpenZeppelin copy under
-    contracts/.cache hides project files from Ape."""
+    else changes)."""
     code, out, secs = _run([_ape(), "compile", "--force", *files], timeout)
-    shutil.rmtree(ROOT / "contracts/.cache", ignore_errors=True)
     return code == 0, out, secs
 
 
 def run_subset(paths: list[str], timeout: float) -> tuple[int | None, str, float]:
-    """The ./dev `localnet` function, with the subset's tests."""
-    shutil.rmtree(ROOT / "contracts/.cache", ignore_errors=True)
-    shutil.rmtree(Path(os.environ.get("APE_DATA_FOLDER", ROOT / ".ape")) / "arbitrum", ignore_errors=True)
-    cmd = [sys.executable, "tools/localnet.py", "--", _ape(), "test", *paths, *PYTEST_FLAGS]
-    return _run(cmd, timeout)
+    """Plain `ape test` of the subset (the project's plugin starts and stops the local chain)."""
+    return _run([_ape(), "test", *paths, *PYTEST_FLAGS], timeout)
 
 
 def build_fingerprint() -> tuple[dict[str, str], dict[str, str]]:

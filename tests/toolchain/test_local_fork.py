@@ -3,21 +3,16 @@ balances come from the upstream node, and transactions on the fork stay on the f
 
 from __future__ import annotations
 
-import json
-import os
-import urllib.request
-
 import pytest
 from ape import Contract, chain
+from ape_mor_market.provider import upstream_uri
 
 from mor_market.constants import ARBITRUM_SEPOLIA_CHAIN_ID, MOR_SEPOLIA_ADDRESS
+from mor_market.localnet import rpc
 
 
 def _upstream(method: str, params: list) -> str:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    request = urllib.request.Request(os.environ["MOR_UPSTREAM_URI"], body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["result"]
+    return rpc(upstream_uri(), method, params)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +23,7 @@ def mor_at_sepolia_address(project):
 def test_fork__chain_id__is_arbitrum_sepolia():
     assert chain.chain_id == ARBITRUM_SEPOLIA_CHAIN_ID
     assert chain.provider.network.name == "sepolia-fork"
-    assert chain.provider.fork_url == os.environ["MOR_UPSTREAM_URI"]
+    assert chain.provider.fork_url == upstream_uri()
 
 
 def test_fork__mor_code_and_balances__come_from_the_upstream_node(mor_at_sepolia_address, accounts):
