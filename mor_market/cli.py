@@ -24,11 +24,27 @@ LOCAL_NETWORKS = ("local", "sepolia-fork", "mainnet-fork")
 
 
 def network_key() -> str:
-    """`<ecosystem>-<network>` of the connected network, e.g. `arbitrum-sepolia-fork`."""
+    """`<ecosystem>-<network>` of the connected network, e.g. `arbitrum-sepolia-fork`; a live
+    network served by a local anvil (`./dev node` playing Arbitrum Sepolia) is
+    `<ecosystem>-<network>-local`, so its records never mix with the real network's."""
     from ape import chain
 
     network = chain.provider.network
-    return f"{network.ecosystem.name}-{network.name}"
+    key = f"{network.ecosystem.name}-{network.name}"
+    if network.name not in LOCAL_NETWORKS and is_local_node():
+        key += "-local"
+    return key
+
+
+def is_local_node() -> bool:
+    """Whether the connected node is an anvil (a local chain), whatever chain id it answers."""
+    from ape import chain
+
+    web3 = getattr(chain.provider, "web3", None)
+    try:
+        return str(web3.client_version).lower().startswith("anvil") if web3 is not None else False
+    except Exception:  # a node that does not answer web3_clientVersion is not ours
+        return False
 
 
 def is_local_network() -> bool:

@@ -197,7 +197,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child, before exec: ask Linux to SIGTERM the node when the process that started it
     dies, however it dies (a crash or SIGKILL of the test run leaves no node behind)."""
     pr_set_pdeathsig = 1
@@ -248,7 +248,7 @@ class LocalSepolia:
             self.state.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+                self.command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
             )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -14,6 +14,7 @@ from mor_market import eip712
 from mor_market.constants import DAY, MOR, MOR_SEPOLIA_ADDRESS
 from mor_market.deploy import Params, Protocol, deploy
 from mor_market.ids import session_id
+from mor_market.localnet import MOR_PER_ACCOUNT, set_token_balance
 
 STIPEND, DIRECT = 0, 1
 PRICE = 10**13  # MOR wei per second: 0.864 MOR a day
@@ -99,6 +100,27 @@ def pool_funding() -> int:
 @pytest.fixture(scope="session")
 def mor(project):
     return Contract(MOR_SEPOLIA_ADDRESS, contract_type=project.TestMOR.contract_type)
+
+
+@pytest.fixture(scope="session")
+def give_mor(mor) -> Callable[[Any, int], None]:
+    """Adds MOR to an address on the fork by writing the token's storage (its balance and the total
+    supply beside it), so it works on MOR's real code as well as on the test MOR."""
+
+    def _give(address: Any, amount: int) -> None:
+        holder = str(getattr(address, "address", address))
+        set_token_balance(chain.provider.uri, mor.address, holder, mor.balanceOf(holder) + amount)
+
+    return _give
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mor_in_test_accounts(accounts, mor) -> None:
+    """Each test account starts with 1,000,000 MOR. On the local Arbitrum Sepolia they already
+    have it (the node is seeded); on a fork of the real chain this writes it into the fork."""
+    for account in accounts:
+        if mor.balanceOf(account) != MOR_PER_ACCOUNT:
+            set_token_balance(chain.provider.uri, mor.address, account.address, MOR_PER_ACCOUNT)
 
 
 @pytest.fixture(scope="session")

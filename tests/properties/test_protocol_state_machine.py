@@ -1451,7 +1451,7 @@ def _revert_without_call_trace(
     return ContractLogicError(base_err=exception, revert_message=message, set_ape_traceback=False)
 
 
-def test_protocol_state_machine(protocol, mor, project, accounts, monkeypatch) -> None:
+def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monkeypatch) -> None:
     """Every PROTOCOL.md promise holds after every step of random protocol histories."""
     monkeypatch.setattr(FoundryProvider, "_handle_execution_reverted", _revert_without_call_trace)
     monkeypatch.setattr(Trace, "show", lambda self, *args, **kwargs: None)
@@ -1467,7 +1467,7 @@ def test_protocol_state_machine(protocol, mor, project, accounts, monkeypatch) -
     wallet = project.ProviderWallet.deploy(actors[WALLET_OWNER].address, sender=accounts[0])
     actors["wallet"] = Actor("wallet", str(wallet.address), actors[WALLET_OWNER].account, is_wallet=True)
     for name, amount in (("erin", 1_000_000 * MOR), ("wallet", 10_000 * MOR)):
-        mor.mint(actors[name].address, amount, sender=accounts[0])
+        give_mor(actors[name].address, amount)
     _register_events(protocol.marketplace, protocol.model_registry, protocol.pool, protocol.router)
     _register_errors(
         *(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from ape import Contract, chain
-from ape_mor_market.provider import upstream_uri
 
+from ape_mor_market.provider import upstream_uri
 from mor_market.constants import ARBITRUM_SEPOLIA_CHAIN_ID, MOR_SEPOLIA_ADDRESS
 from mor_market.localnet import rpc
 
