@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Governed} from "./governance/Governed.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {Days} from "./libraries/Days.sol";
 import {SessionMath} from "./libraries/SessionMath.sol";
@@ -17,8 +18,14 @@ import {SessionMath} from "./libraries/SessionMath.sol";
 /// @dev The ledger (`_day.balance`) is the MOR the pool accounts for; it changes only by `fund`,
 /// `absorbSurplus` and `claim`, so `mor.balanceOf(pool) >= ledger` always, with equality unless
 /// someone sent MOR by plain transfer and nobody has absorbed it yet.
-contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
+contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+
+    /// @notice Lowest `budgetBps`: zero would strand what providers are owed.
+    uint256 public constant MIN_BUDGET_BPS = 1;
+    /// @notice Highest `budgetBps`: the seed's 1% a day, the rate that keeps the pool from ever
+    /// running dry (after a year at the maximum, 2.6% of a never-funded pool is still there).
+    uint256 public constant MAX_BUDGET_BPS = 100;
 
     /// @notice The MOR token.
     IERC20 public immutable mor;
@@ -100,7 +107,7 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
         // slither-disable-next-line incorrect-equality -- min(owed, left) is zero exactly when nothing can be paid
         if (paid == 0) revert NothingToClaim(owedNow, left);
 
-        // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (budgetBps <= 10000).
+        // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (budgetBps <= 100).
         // Cannot overflow: claimed grows by what leaves the pool, less than 2^96 in all.
         unchecked {
             _accounts[provider] = ProviderAccount({owed: uint128(owedNow - paid), claimed: uint128(account.claimed + paid)});
@@ -115,7 +122,7 @@ contract ComputePool is IComputePool, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputePool
     function setBudgetBps(uint256 budgetBps_) external onlyOwner {
-        if (budgetBps_ == 0 || budgetBps_ > SessionMath.BPS) revert InvalidBudgetBps(budgetBps_);
+        _checkBounds("budgetBps", budgetBps_, MIN_BUDGET_BPS, MAX_BUDGET_BPS);
         DayBook memory book = _closeBooks();
         book.budgetBps = uint16(budgetBps_);
         _book = book;

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ExpiringPause} from "./governance/ExpiringPause.sol";
+import {Governed} from "./governance/Governed.sol";
+import {SurplusSweep} from "./governance/SurplusSweep.sol";
+import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {BidIds} from "./libraries/BidIds.sol";
@@ -18,16 +20,30 @@ import {BidIds} from "./libraries/BidIds.sol";
 /// and locked MOR, names a signer, and posts one bid per model at a price per second. Stake is
 /// only locked: the one path that moves it is `deregister`, which pays it back to the provider.
 /// Bid fees are the only MOR governance may withdraw.
-contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTransient, Multicall {
+contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Multicall {
     using SafeERC20 for IERC20;
 
     /// @notice Longest endpoint, in bytes: room for a URL with host, port and path.
     uint256 public constant MAX_ENDPOINT_LENGTH = 128;
+    /// @notice Lowest price bound: 1 gwei of MOR a second (0.0000864 MOR a day). Below it a day
+    /// of compute costs less than the gas of the transaction that opens it: spam, not a price.
+    uint256 public constant PRICE_FLOOR = 1e9;
+    /// @notice Highest price bound: 0.1 MOR a second (8,640 MOR a day, the whole daily budget of
+    /// an 864,000-MOR pool). It also caps what one session can be owed: price x longest session.
+    uint256 public constant PRICE_CEILING = 1e17;
+    /// @notice Highest bid fee: 10 MOR. Fees go to governance, so the ceiling keeps governance
+    /// from taxing providers out of the market (the reference implementation charges 0.3 MOR).
+    uint256 public constant MAX_BID_FEE = 10 ether;
+    /// @notice Highest minimum provider stake: 100,000 MOR (0.24% of MOR's 42M supply). Entry
+    /// must stay open: a higher minimum would let governance close the market to newcomers.
+    uint256 public constant MAX_MIN_PROVIDER_STAKE = 100_000 ether;
 
     /// @notice The MOR token.
     IERC20 public immutable mor;
     /// @notice The model registry.
     IModelRegistry public immutable models;
+    /// @notice The compute pool, where swept surplus goes.
+    IComputePool public immutable pool;
 
     /// @dev One slot: [stake 88 | activeBids 32 | registered 8]; read and written by register,
     /// postBid, deleteBid and deregister. uint88 holds 3e26 wei, seven times MOR's 42M supply.
@@ -67,10 +83,16 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     uint96 private _feeBalance;
     uint256 private _totalStake;
 
-    constructor(IERC20 mor_, IModelRegistry models_, address owner_) Ownable(owner_) {
+    constructor(IERC20 mor_, IModelRegistry models_, IComputePool pool_, address owner_) Ownable(owner_) {
         mor = mor_;
         models = models_;
-        _params = Params({minProviderStake: 0, minPrice: 1, maxPrice: type(uint64).max, whitelistEnabled: true});
+        pool = pool_;
+        _params = Params({
+            minProviderStake: 0,
+            minPrice: uint64(PRICE_FLOOR),
+            maxPrice: uint64(PRICE_CEILING),
+            whitelistEnabled: true
+        });
     }
 
     // ---------------------------------------------------------------- providers
@@ -140,6 +162,8 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     function postBid(uint32 modelId, uint256 pricePerSecond) external whenNotPaused nonReentrant returns (uint256 bidId) {
         Params memory params = _params;
         ProviderRecord storage provider_ = _requireRegistered(msg.sender);
+        // A provider taken off the whitelist while it is on is suspended: no new or replaced bid.
+        if (params.whitelistEnabled && !_whitelist[msg.sender]) revert NotWhitelisted(msg.sender);
         if (!params.whitelistEnabled && provider_.stake < params.minProviderStake) {
             revert ProviderStakeBelowMinimum(provider_.stake, params.minProviderStake);
         }
@@ -211,13 +235,15 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
 
     /// @inheritdoc IMarketplace
     function setMinProviderStake(uint256 minimum) external onlyOwner {
-        _params.minProviderStake = SafeCast.toUint88(minimum);
+        _checkBounds("minProviderStake", minimum, 0, MAX_MIN_PROVIDER_STAKE);
+        _params.minProviderStake = uint88(minimum);
         emit ParameterChanged("minProviderStake", minimum);
     }
 
     /// @inheritdoc IMarketplace
     function setPriceBounds(uint256 minimum, uint256 maximum) external onlyOwner {
-        if (minimum == 0 || minimum > maximum || maximum > type(uint64).max) revert InvalidPriceBounds(minimum, maximum);
+        _checkBounds("minPricePerSecond", minimum, PRICE_FLOOR, PRICE_CEILING);
+        _checkBounds("maxPricePerSecond", maximum, minimum, PRICE_CEILING);
         _params.minPrice = uint64(minimum);
         _params.maxPrice = uint64(maximum);
         emit ParameterChanged("minPricePerSecond", minimum);
@@ -226,7 +252,8 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
 
     /// @inheritdoc IMarketplace
     function setBidFee(uint256 fee) external onlyOwner {
-        _bidFee = SafeCast.toUint96(fee);
+        _checkBounds("bidFee", fee, 0, MAX_BID_FEE);
+        _bidFee = uint96(fee);
         emit ParameterChanged("bidFee", fee);
     }
 
@@ -267,6 +294,8 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
         modelId = BidIds.modelId(bidId);
         BidRecord storage record = _bids[provider_][modelId];
         if (!record.active || record.version != BidIds.version(bidId)) revert BidNotActive(bidId);
+        // A suspended provider's bids open no session.
+        if (_params.whitelistEnabled && !_whitelist[provider_]) revert NotWhitelisted(provider_);
         pricePerSecond = record.price;
         signer = _signerOf(provider_);
     }
@@ -403,6 +432,15 @@ contract Marketplace is IMarketplace, Ownable2Step, Pausable, ReentrancyGuardTra
     }
 
     // ---------------------------------------------------------------- internal
+
+    /// @dev Stakes and uncollected fees: everything else the marketplace holds is surplus.
+    function _owedMor() internal view override returns (uint256) {
+        return _totalStake + _feeBalance;
+    }
+
+    function _sweepRoute() internal view override returns (IERC20, IComputePool) {
+        return (mor, pool);
+    }
 
     function _requireRegistered(address account) private view returns (ProviderRecord storage record) {
         record = _providers[account];

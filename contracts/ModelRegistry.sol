@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ExpiringPause} from "./governance/ExpiringPause.sol";
+import {Governed} from "./governance/Governed.sol";
+import {SurplusSweep} from "./governance/SurplusSweep.sol";
+import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 
@@ -14,8 +16,12 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 /// @notice Models that providers bid for (PROTOCOL.md §2). Anyone registers a model; its owner
 /// updates the metadata and deregisters it once it has no active bids, getting the stake back.
 /// Governance sets the minimum stake and may pause new registrations; it can never move a stake.
-contract ModelRegistry is IModelRegistry, Ownable2Step, Pausable, ReentrancyGuardTransient {
+contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep {
     using SafeERC20 for IERC20;
+
+    /// @notice Highest minimum model stake: 100,000 MOR, as for providers: anyone must stay able
+    /// to register a model.
+    uint256 public constant MAX_MIN_MODEL_STAKE = 100_000 ether;
 
     /// @notice Longest model name, in bytes.
     uint256 public constant MAX_NAME_LENGTH = 64;
@@ -26,6 +32,8 @@ contract ModelRegistry is IModelRegistry, Ownable2Step, Pausable, ReentrancyGuar
     IERC20 public immutable mor;
     /// @notice The marketplace, asked for a model's active bids before deregistration.
     IMarketplace public immutable marketplace;
+    /// @notice The compute pool, where swept surplus goes.
+    IComputePool public immutable pool;
 
     /// @dev Slot layout of `ModelRecord`: [owner 160 | stake 88 | active 8], [contentId], name, tags.
     struct ModelRecord {
@@ -42,9 +50,10 @@ contract ModelRegistry is IModelRegistry, Ownable2Step, Pausable, ReentrancyGuar
     uint256 private _minModelStake;
     uint256 private _totalStake;
 
-    constructor(IERC20 mor_, IMarketplace marketplace_, address owner_) Ownable(owner_) {
+    constructor(IERC20 mor_, IMarketplace marketplace_, IComputePool pool_, address owner_) Ownable(owner_) {
         mor = mor_;
         marketplace = marketplace_;
+        pool = pool_;
     }
 
     /// @inheritdoc IModelRegistry
@@ -94,6 +103,7 @@ contract ModelRegistry is IModelRegistry, Ownable2Step, Pausable, ReentrancyGuar
 
     /// @inheritdoc IModelRegistry
     function setMinModelStake(uint256 minimum) external onlyOwner {
+        _checkBounds("minModelStake", minimum, 0, MAX_MIN_MODEL_STAKE);
         _minModelStake = minimum;
         emit ParameterChanged("minModelStake", minimum);
     }
@@ -139,6 +149,15 @@ contract ModelRegistry is IModelRegistry, Ownable2Step, Pausable, ReentrancyGuar
     /// @inheritdoc IModelRegistry
     function minModelStake() external view returns (uint256) {
         return _minModelStake;
+    }
+
+    /// @dev Model stakes: everything else the registry holds is surplus.
+    function _owedMor() internal view override returns (uint256) {
+        return _totalStake;
+    }
+
+    function _sweepRoute() internal view override returns (IERC20, IComputePool) {
+        return (mor, pool);
     }
 
     function _requireOwnedActiveModel(uint32 modelId) private view returns (ModelRecord storage record) {

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ExpiringPause} from "./governance/ExpiringPause.sol";
+import {Governed} from "./governance/Governed.sol";
+import {SurplusSweep} from "./governance/SurplusSweep.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {ISessionRouter} from "./interfaces/ISessionRouter.sol";
@@ -22,8 +24,17 @@ import {SessionMath} from "./libraries/SessionMath.sol";
 /// compute pool for stipend-mode sessions, and records the statistics reputation reads.
 /// @dev MOR the router holds = stakes of open sessions + held stakes (released or not). Every
 /// path that moves it pays the session's consumer or, in direct mode, the session's provider.
-contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuardTransient, EIP712 {
+contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep, EIP712 {
     using SafeERC20 for IERC20;
+
+    /// @notice Shortest `minSessionDuration`: a minute. A shorter session cannot be served (the
+    /// approval round trip and a model's first token take seconds) and only farms statistics.
+    uint256 public constant MIN_DURATION_FLOOR = 60;
+    /// @notice Longest `maxSessionDuration`: 7 days, the longest a consumer's stake stays locked
+    /// by one session (as long as the longest pause).
+    uint256 public constant MAX_DURATION_CEILING = 7 days;
+    /// @notice Highest pinned reference supply: MOR's maximum supply, 42,000,000 MOR.
+    uint256 public constant MAX_REFERENCE_SUPPLY = 42_000_000 ether;
 
     /// @notice EIP-712 type of a provider's approval to open a session.
     bytes32 public constant APPROVAL_TYPEHASH =
@@ -146,7 +157,8 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
 
     /// @inheritdoc ISessionRouter
     function setDurationBounds(uint256 minimum, uint256 maximum) external onlyOwner {
-        if (minimum == 0 || minimum > maximum || maximum > type(uint32).max) revert InvalidDurationBounds(minimum, maximum);
+        _checkBounds("minSessionDuration", minimum, MIN_DURATION_FLOOR, MAX_DURATION_CEILING);
+        _checkBounds("maxSessionDuration", maximum, minimum, MAX_DURATION_CEILING);
         _params.minDuration = uint32(minimum);
         _params.maxDuration = uint32(maximum);
         emit ParameterChanged("minSessionDuration", minimum);
@@ -155,7 +167,8 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
 
     /// @inheritdoc ISessionRouter
     function setReferenceSupply(uint256 supply) external onlyOwner {
-        _params.pinnedSupply = SafeCast.toUint96(supply);
+        _checkBounds("referenceSupply", supply, 0, MAX_REFERENCE_SUPPLY);
+        _params.pinnedSupply = uint96(supply);
         emit ParameterChanged("referenceSupply", supply);
     }
 
@@ -410,10 +423,19 @@ contract SessionRouter is ISessionRouter, Ownable2Step, Pausable, ReentrancyGuar
         emit HeldReleased(consumer, released);
     }
 
+    /// @dev `max(pinned, MOR circulating outside the pool)`: a pin can only lower stipends.
     function _referenceSupply(uint256 poolBalance) private view returns (uint256 supply) {
-        supply = _params.pinnedSupply;
-        if (supply == 0) supply = mor.totalSupply() - poolBalance;
+        supply = Math.max(_params.pinnedSupply, mor.totalSupply() - poolBalance);
         if (supply == 0) revert ZeroReferenceSupply();
+    }
+
+    /// @dev Open sessions' stakes and held stakes: everything else the router holds is surplus.
+    function _owedMor() internal view override returns (uint256) {
+        return _params.totalLocked;
+    }
+
+    function _sweepRoute() internal view override returns (IERC20, IComputePool) {
+        return (mor, pool);
     }
 
     function _approvalDigest(uint256 bidId, address consumer, uint96 nonce, uint256 deadline)

@@ -70,8 +70,8 @@ def deploy(project: Any, deployer: Any, mor_address: str, params: Params, **tx: 
 
     nonce = deployer.nonce
     at = [create_address(deployer.address, nonce + i) for i in range(5)]
-    model_registry = project.ModelRegistry.deploy(mor_address, at[1], deployer, sender=deployer, **tx)
-    marketplace = project.Marketplace.deploy(mor_address, at[0], deployer, sender=deployer, **tx)
+    model_registry = project.ModelRegistry.deploy(mor_address, at[1], at[2], deployer, sender=deployer, **tx)
+    marketplace = project.Marketplace.deploy(mor_address, at[0], at[2], deployer, sender=deployer, **tx)
     pool = project.ComputePool.deploy(mor_address, at[3], deployer, sender=deployer, **tx)
     router = project.SessionRouter.deploy(mor_address, at[1], at[2], deployer, sender=deployer, **tx)
     deployed = [model_registry, marketplace, pool, router]
@@ -131,7 +131,9 @@ def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> 
         check(f"{name}.mor", contract.mor(), mor_address)
         check(f"{name}.owner", contract.owner(), owner)
     check("ModelRegistry.marketplace", mr.marketplace(), mp.address)
+    check("ModelRegistry.pool", mr.pool(), pool.address)
     check("Marketplace.models", mp.models(), mr.address)
+    check("Marketplace.pool", mp.pool(), pool.address)
     check("ComputePool.router", pool.router(), router.address)
     check("SessionRouter.marketplace", router.marketplace(), mp.address)
     check("SessionRouter.pool", router.pool(), pool.address)

@@ -48,20 +48,32 @@ PROBE_AMOUNT = 10**6
 
 
 def token_problems(mor: object, deployer: object) -> list[str]:
-    """Checks MOR behaves as the protocol assumes: 18 decimals, and a transfer delivers exactly
-    the amount sent (fee-on-transfer tokens are refused: the contracts account in nominal
-    amounts). The probe sends 10^6 wei (10^-12 MOR) of the deployer's to the dead address."""
+    """Checks MOR behaves as the protocol assumes: 18 decimals, and both a `transfer` (how the
+    protocol pays out) and a `transferFrom` (how every deposit comes in) deliver exactly the amount
+    sent: fee-on-transfer tokens are refused, the contracts account in nominal amounts. The probe
+    moves 2 x 10^6 wei (2 x 10^-12 MOR) of the deployer's to the dead address, the second time
+    through an allowance the deployer gives itself."""
     problems = []
     if mor.decimals() != 18:
         problems.append(f"MOR has {mor.decimals()} decimals, not 18")
-    if mor.balanceOf(deployer) < PROBE_AMOUNT:
-        return [*problems, f"the deployer needs {PROBE_AMOUNT} wei of MOR to probe the token"]
+    if mor.balanceOf(deployer) < 2 * PROBE_AMOUNT:
+        return [*problems, f"the deployer needs {2 * PROBE_AMOUNT} wei of MOR to probe the token"]
     before = mor.balanceOf(PROBE_RECEIVER)
     mor.transfer(PROBE_RECEIVER, PROBE_AMOUNT, sender=deployer)
     received = mor.balanceOf(PROBE_RECEIVER) - before
     if received != PROBE_AMOUNT:
         problems.append(
             f"a transfer of {PROBE_AMOUNT} wei delivered {received}: fee-on-transfer tokens are not supported"
+        )
+    before = mor.balanceOf(PROBE_RECEIVER)
+    spent = mor.balanceOf(deployer)
+    mor.approve(deployer, PROBE_AMOUNT, sender=deployer)
+    mor.transferFrom(deployer, PROBE_RECEIVER, PROBE_AMOUNT, sender=deployer)
+    received, spent = mor.balanceOf(PROBE_RECEIVER) - before, spent - mor.balanceOf(deployer)
+    if received != PROBE_AMOUNT or spent != PROBE_AMOUNT:
+        problems.append(
+            f"a transferFrom of {PROBE_AMOUNT} wei took {spent} and delivered {received}: "
+            "fee-on-transfer tokens are not supported"
         )
     return problems
 

@@ -22,8 +22,6 @@ interface IComputePool {
     error NothingToClaim(uint256 owed, uint256 budgetLeft);
     /// @notice The pool holds no MOR beyond its ledger balance.
     error NoSurplus();
-    /// @notice budgetBps must be within 1..10000.
-    error InvalidBudgetBps(uint256 budgetBps);
 
     /// @notice The books of the previous day were closed: `day`'s budget is fixed.
     event DayClosed(uint256 indexed day, uint256 closingBalance, uint256 budget);
@@ -61,7 +59,7 @@ interface IComputePool {
 
     /// @notice Sets the budget share, taking effect from the next day (today's budget is already
     /// fixed). Governance only.
-    /// @param budgetBps Basis points of the previous day's closing balance, 1..10000.
+    /// @param budgetBps Basis points of the previous day's closing balance, 1..100 (`ParameterOutOfBounds` outside).
     function setBudgetBps(uint256 budgetBps) external;
 
     /// @notice The pool's ledger balance: MOR held for the Compute bucket, including what is

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISurplusSweep} from "./ISurplusSweep.sol";
+
 /// @title IMarketplace
 /// @notice The supply side (PROTOCOL.md §1 and §3): providers register with an endpoint and
 /// locked MOR stake (never slashed) and post bids, a price in MOR wei per second, for models.
 /// @dev Providers and their bids share one contract: posting a bid reads the provider's
 /// registration and stake, deregistering reads the provider's active bids, and a provider can
 /// register, name a signer and post several bids in one `multicall`.
-interface IMarketplace {
+interface IMarketplace is ISurplusSweep {
     /// @notice A provider, as the views return it.
     struct Provider {
         bool registered;
@@ -31,7 +33,8 @@ interface IMarketplace {
     error EmptyEndpoint();
     /// @notice The endpoint is longer than `max` bytes.
     error EndpointTooLong(uint256 length, uint256 max);
-    /// @notice The whitelist is on and `account` is not on it.
+    /// @notice The whitelist is on and `account` is not on it (for a registered provider: it is
+    /// suspended, and can neither post bids nor be opened on).
     error NotWhitelisted(address account);
     /// @notice The provider's stake is below the minimum required once the whitelist is off.
     error ProviderStakeBelowMinimum(uint256 stake, uint256 minimum);
@@ -45,8 +48,6 @@ interface IMarketplace {
     error ZeroAddress();
     /// @notice The price is outside governance's bounds.
     error PriceOutOfRange(uint256 price, uint256 minimum, uint256 maximum);
-    /// @notice Price bounds must satisfy `0 < minimum <= maximum <= type(uint64).max`.
-    error InvalidPriceBounds(uint256 minimum, uint256 maximum);
     /// @notice Bid `bidId` is not the active bid of its (provider, model) pair.
     error BidNotActive(uint256 bidId);
     /// @notice `caller` is not the provider of bid `bidId`.
@@ -101,9 +102,10 @@ interface IMarketplace {
     function deregister() external;
 
     /// @notice Posts the caller's bid for `modelId`, replacing its active bid for that model.
-    /// @dev Requirements: not paused; the caller is registered, and once the whitelist is off
-    /// its stake is at least `minProviderStake`; the model is active; the price is within
-    /// bounds; the caller approved `bidFee` MOR if it is not zero.
+    /// @dev Requirements: not paused; the caller is registered; while the whitelist is on, the
+    /// caller is on it (a provider taken off is suspended), and once it is off, its stake is at
+    /// least `minProviderStake`; the model is active; the price is within bounds; the caller
+    /// approved `bidFee` MOR if it is not zero.
     /// @param modelId The model.
     /// @param pricePerSecond Price in MOR wei per second of compute.
     /// @return bidId The new bid's id.
@@ -123,16 +125,16 @@ interface IMarketplace {
     function disableWhitelist() external;
 
     /// @notice Sets the stake a provider needs once the whitelist is off. Governance only.
-    /// @param minimum MOR wei.
+    /// @param minimum MOR wei, 0..100,000 MOR (`ParameterOutOfBounds` outside).
     function setMinProviderStake(uint256 minimum) external;
 
     /// @notice Sets the bounds of bid prices. Governance only.
-    /// @param minimum Lowest price per second, at least 1.
-    /// @param maximum Highest price per second, at most `type(uint64).max`.
+    /// @param minimum Lowest price per second, `PRICE_FLOOR` (1e9) .. `PRICE_CEILING` (1e17).
+    /// @param maximum Highest price per second, `minimum` .. `PRICE_CEILING`.
     function setPriceBounds(uint256 minimum, uint256 maximum) external;
 
     /// @notice Sets the fee paid with each posted bid (may be 0). Governance only.
-    /// @param fee MOR wei.
+    /// @param fee MOR wei, 0..10 MOR (`ParameterOutOfBounds` outside).
     function setBidFee(uint256 fee) external;
 
     /// @notice Sends collected bid fees, and nothing else, to `to`. Governance only.
@@ -140,14 +142,16 @@ interface IMarketplace {
     /// @param amount MOR wei, at most the fee balance.
     function withdrawFees(address to, uint256 amount) external;
 
-    /// @notice Stops new registrations and bids. Governance only.
+    /// @notice Stops new registrations and bids for at most 7 days (it lifts itself), and only 7
+    /// days after the previous pause ended. Governance only.
     function pause() external;
 
-    /// @notice Allows new registrations and bids again. Governance only.
+    /// @notice Lifts the pause before it expires. Governance only.
     function unpause() external;
 
     /// @notice What the session router needs to open a session on a bid, in one call.
-    /// @dev Reverts with `BidNotActive` unless `bidId` is the active bid of its pair.
+    /// @dev Reverts with `BidNotActive` unless `bidId` is the active bid of its pair, and with
+    /// `NotWhitelisted` if its provider is suspended (whitelist on, provider taken off it).
     /// @param bidId The bid.
     /// @return provider The bid's provider.
     /// @return modelId The bid's model.

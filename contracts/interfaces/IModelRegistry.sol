@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISurplusSweep} from "./ISurplusSweep.sol";
+
 /// @title IModelRegistry
 /// @notice Models that providers bid for (PROTOCOL.md §2): a stable id, a name, a content id
 /// (such as the digest of an IPFS CID), tags, and an optional stake returned at deregistration.
-interface IModelRegistry {
+interface IModelRegistry is ISurplusSweep {
     /// @notice A registered model, as the views return it.
     struct Model {
         address owner;
@@ -67,13 +69,14 @@ interface IModelRegistry {
     function deregisterModel(uint32 modelId) external;
 
     /// @notice Sets the stake a new model must lock. Governance only.
-    /// @param minimum The new minimum, in MOR wei.
+    /// @param minimum The new minimum, in MOR wei, 0..100,000 MOR (`ParameterOutOfBounds` outside).
     function setMinModelStake(uint256 minimum) external;
 
-    /// @notice Stops new model registrations. Governance only.
+    /// @notice Stops new model registrations for at most 7 days (it lifts itself), and only 7
+    /// days after the previous pause ended. Governance only.
     function pause() external;
 
-    /// @notice Allows new model registrations again. Governance only.
+    /// @notice Lifts the pause before it expires. Governance only.
     function unpause() external;
 
     /// @notice Whether model `modelId` exists and is registered.

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISurplusSweep} from "./ISurplusSweep.sol";
+
 /// @title ISessionRouter
 /// @notice Sessions (PROTOCOL.md §5): a consumer locks MOR on a bid with the provider's EIP-712
 /// approval, uses the provider's endpoint off-chain, and gets the MOR back at close; the
 /// provider is paid price × seconds provided, from the compute pool (stipend mode) or from the
 /// stake (direct mode). Every close updates the (provider, model) statistics that reputation
 /// reads.
-interface ISessionRouter {
+interface ISessionRouter is ISurplusSweep {
     /// @notice How a session pays its provider.
     enum Mode {
         Stipend,
@@ -65,8 +67,6 @@ interface ISessionRouter {
     error InvalidReceiptSignature(address signer);
     /// @notice No held stake has been released yet.
     error NothingToWithdraw(uint256 held);
-    /// @notice Duration bounds must satisfy `0 < minimum <= maximum <= type(uint32).max`.
-    error InvalidDurationBounds(uint256 minimum, uint256 maximum);
 
     /// @notice A session was opened.
     event SessionOpened(
@@ -170,19 +170,22 @@ interface ISessionRouter {
     function withdrawHeld() external;
 
     /// @notice Sets the bounds of session duration. Governance only.
-    /// @param minimum Shortest session in seconds, at least 1.
-    /// @param maximum Longest session in seconds.
+    /// @param minimum Shortest session in seconds, 60 s .. 7 days (`ParameterOutOfBounds` outside).
+    /// @param maximum Longest session in seconds, `minimum` .. 7 days.
     function setDurationBounds(uint256 minimum, uint256 maximum) external;
 
-    /// @notice Pins the reference supply used for stipends, or unpins it with 0 (then it is the
-    /// token's total supply less the pool's balance). Governance only.
-    /// @param supply MOR wei, or 0.
+    /// @notice Pins the reference supply used for stipends, or unpins it with 0. Governance only.
+    /// @dev Stipends divide by `max(pinned, totalSupply - pool ledger)`: a pin above the MOR
+    /// circulating outside the pool (MOR circulating on other chains) lowers every stipend; a pin
+    /// below it has no effect, so no pin can raise a stake's stipend above its fair share.
+    /// @param supply MOR wei, 0 .. 42,000,000 MOR (MOR's maximum supply).
     function setReferenceSupply(uint256 supply) external;
 
-    /// @notice Stops new sessions (closing and withdrawing always work). Governance only.
+    /// @notice Stops new sessions (closing and withdrawing always work) for at most 7 days (it
+    /// lifts itself), and only 7 days after the previous pause ended. Governance only.
     function pause() external;
 
-    /// @notice Allows new sessions again. Governance only.
+    /// @notice Lifts the pause before it expires. Governance only.
     function unpause() external;
 
     /// @notice A session's record.
@@ -236,7 +239,7 @@ interface ISessionRouter {
     /// @return Seconds, before the minimum-duration check.
     function stipendDuration(uint256 stake, uint256 pricePerSecond) external view returns (uint256);
 
-    /// @notice The reference supply for stipends now.
+    /// @notice The reference supply for stipends now: `max(pinned, totalSupply - pool ledger)`.
     /// @return MOR wei.
     function referenceSupply() external view returns (uint256);
 

@@ -52,8 +52,8 @@ abstract contract Protocol is Cheats {
         address atPool = address(uint160(base) + 3);
         address atRouter = address(uint160(base) + 4);
         IERC20 token = IERC20(address(mor));
-        registry = new ModelRegistry(token, IMarketplace(atMarket), GOV);
-        market = new Marketplace(token, registry, GOV);
+        registry = new ModelRegistry(token, IMarketplace(atMarket), IComputePool(atPool), GOV);
+        market = new Marketplace(token, registry, IComputePool(atPool), GOV);
         pool = new ComputePool(token, atRouter, GOV);
         router = new SessionRouter(token, market, IComputePool(atPool), GOV);
         assertTrue(address(registry) == atRegistry && address(market) == atMarket);

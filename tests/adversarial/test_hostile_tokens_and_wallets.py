@@ -17,8 +17,24 @@ def test_deployment_probe__fee_on_transfer_token__is_refused(project, owner):
     token = project.FeeOnTransferToken.deploy(sender=owner)
     token.mint(owner, 10 * MOR, sender=owner)
     problems = token_problems(token, owner)
+    delivered = PROBE_AMOUNT - PROBE_AMOUNT // 100
     assert problems == [
-        f"a transfer of {PROBE_AMOUNT} wei delivered {PROBE_AMOUNT - PROBE_AMOUNT // 100}: fee-on-transfer tokens are not supported"
+        f"a transfer of {PROBE_AMOUNT} wei delivered {delivered}: fee-on-transfer tokens are not supported",
+        f"a transferFrom of {PROBE_AMOUNT} wei took {PROBE_AMOUNT} and delivered {delivered}: "
+        "fee-on-transfer tokens are not supported",
+    ]
+
+
+def test_deployment_probe__token_charging_only_on_transfer_from__is_refused(project, owner):
+    # Its plain transfer is exact, so a probe of `transfer` alone would pass it; every deposit
+    # into the protocol goes through `transferFrom`, where it burns 1%.
+    token = project.TransferFromFeeToken.deploy(sender=owner)
+    token.mint(owner, 10 * MOR, sender=owner)
+    problems = token_problems(token, owner)
+    fee = PROBE_AMOUNT // 100
+    assert problems == [
+        f"a transferFrom of {PROBE_AMOUNT} wei took {PROBE_AMOUNT} and delivered {PROBE_AMOUNT - fee}: "
+        "fee-on-transfer tokens are not supported"
     ]
 
 

@@ -153,7 +153,7 @@ def test_story__four_days_of_sessions_claims_and_holds__conserves_every_wei(
     story.claim(provider, day1 + 6_000)
 
     # Day 2: a plain transfer is absorbed, the keeper closes the expired session, governance
-    # doubles the budget share from tomorrow, and a consumer's hold counts towards a new stake.
+    # halves the budget share from tomorrow, and a consumer's hold counts towards a new stake.
     day2 = day1 + DAY
     chain.pending_timestamp = day2 + 100
     mor.transfer(pool, 333 * MOR, sender=stranger)
@@ -161,7 +161,7 @@ def test_story__four_days_of_sessions_claims_and_holds__conserves_every_wei(
     story.check()
     story.close(c, keeper, day2 + 200)
     chain.pending_timestamp = day2 + 300
-    pool.setBudgetBps(200, sender=owner)
+    pool.setBudgetBps(50, sender=owner)
     story.check()
     d = story.open(consumer, provider, bid, 1_500 * MOR, day2 + 1_000)
     e = story.open(consumer2, provider2, bid2, 3_000 * MOR, day2 + DAY - 3_000)  # runs past midnight

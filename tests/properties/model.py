@@ -32,6 +32,21 @@ STIPEND, DIRECT = 0, 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 UINT32_MAX = 2**32 - 1
 UINT64_MAX = 2**64 - 1
+MOR_WEI = 10**18
+WEEK = 7 * DAY
+# The hard bounds of governance parameters (PROTOCOL.md §7), as the contracts fix them.
+BUDGET_BPS_BOUNDS = (1, 100)
+PRICE_FLOOR, PRICE_CEILING = 10**9, 10**17
+MAX_BID_FEE = 10 * MOR_WEI
+MAX_MIN_STAKE = 100_000 * MOR_WEI
+DURATION_FLOOR, DURATION_CEILING = 60, WEEK
+MAX_REFERENCE_SUPPLY = 42_000_000 * MOR_WEI
+
+
+def check_bounds(name: str, value: int, minimum: int, maximum: int) -> None:
+    """`Governed._checkBounds`: ParameterOutOfBounds(name, value, minimum, maximum) outside."""
+    if not minimum <= value <= maximum:
+        raise Revert("ParameterOutOfBounds", name=name.encode().ljust(32, b"\0"), value=value, minimum=minimum, maximum=maximum)
 
 
 class Revert(Exception):
@@ -246,14 +261,17 @@ class ProtocolModel:
     whitelist: set[str] = field(default_factory=set)
     whitelist_enabled: bool = True
     min_provider_stake: int = 0
-    min_price: int = 1
-    max_price: int = UINT64_MAX
+    min_price: int = PRICE_FLOOR
+    max_price: int = PRICE_CEILING
     bid_fee: int = 0
     min_model_stake: int = 0
     min_duration: int = 60
     max_duration: int = DAY
     pinned_supply: int = 0
-    paused: dict[str, bool] = field(default_factory=lambda: {"marketplace": False, "registry": False, "router": False})
+    # contract -> (pausedUntil, nextPauseAt): a pause lifts itself; pauses cannot be chained
+    pause_state: dict[str, tuple[int, int]] = field(
+        default_factory=lambda: {"marketplace": (0, 0), "registry": (0, 0), "router": (0, 0)}
+    )
     # ---- marketplace
     providers: dict[str, Provider] = field(default_factory=dict)
     bids: dict[tuple[str, int], Bid] = field(default_factory=dict)
@@ -286,9 +304,12 @@ class ProtocolModel:
         if caller != self.at.governance:
             raise Revert("OwnableUnauthorizedAccount", account=caller)
 
+    def is_paused(self, contract: str) -> bool:
+        return self.now < self.pause_state[contract][0]
+
     def _when_not_paused(self, contract: str) -> None:
-        if self.paused[contract]:
-            raise Revert("EnforcedPause")
+        if self.is_paused(contract):
+            raise Revert("EnforcedPause", until=self.pause_state[contract][0])
 
     def provider(self, account: str) -> Provider:
         return self.providers.get(account, Provider())
@@ -441,6 +462,7 @@ class ProtocolModel:
 
     def set_min_model_stake(self, caller: str, minimum: int) -> None:
         self._only_governance(caller)
+        check_bounds("minModelStake", minimum, 0, MAX_MIN_STAKE)
         self.min_model_stake = minimum
 
     # ------------------------------------------------------------------ 3. bids
@@ -450,6 +472,8 @@ class ProtocolModel:
         record = self.provider(caller)
         if not record.registered:
             raise Revert("ProviderNotRegistered", account=caller)
+        if self.whitelist_enabled and caller not in self.whitelist:
+            raise Revert("NotWhitelisted", account=caller)  # suspended
         if not self.whitelist_enabled and record.stake < self.min_provider_stake:
             raise Revert("ProviderStakeBelowMinimum", stake=record.stake, minimum=self.min_provider_stake)
         if not self.min_price <= price <= self.max_price:
@@ -499,18 +523,18 @@ class ProtocolModel:
 
     def set_min_provider_stake(self, caller: str, minimum: int) -> None:
         self._only_governance(caller)
-        require_uint(minimum, 88)
+        check_bounds("minProviderStake", minimum, 0, MAX_MIN_STAKE)
         self.min_provider_stake = minimum
 
     def set_price_bounds(self, caller: str, minimum: int, maximum: int) -> None:
         self._only_governance(caller)
-        if minimum == 0 or minimum > maximum or maximum > UINT64_MAX:
-            raise Revert("InvalidPriceBounds", minimum=minimum, maximum=maximum)
+        check_bounds("minPricePerSecond", minimum, PRICE_FLOOR, PRICE_CEILING)
+        check_bounds("maxPricePerSecond", maximum, minimum, PRICE_CEILING)
         self.min_price, self.max_price = minimum, maximum
 
     def set_bid_fee(self, caller: str, fee: int) -> None:
         self._only_governance(caller)
-        require_uint(fee, 96)
+        check_bounds("bidFee", fee, 0, MAX_BID_FEE)
         self.bid_fee = fee
 
     def withdraw_fees(self, caller: str, to: str, amount: int) -> None:
@@ -526,15 +550,18 @@ class ProtocolModel:
 
     def pause(self, caller: str, contract: str) -> None:
         self._only_governance(caller)
-        if self.paused[contract]:
-            raise Revert("EnforcedPause")
-        self.paused[contract] = True
+        until, next_at = self.pause_state[contract]
+        if self.now < until:
+            raise Revert("EnforcedPause", until=until)
+        if self.now < next_at:
+            raise Revert("PauseCoolingDown", availableAt=next_at)
+        self.pause_state[contract] = (self.now + WEEK, self.now + 2 * WEEK)
 
     def unpause(self, caller: str, contract: str) -> None:
         self._only_governance(caller)
-        if not self.paused[contract]:
+        if not self.is_paused(contract):
             raise Revert("ExpectedPause")
-        self.paused[contract] = False
+        self.pause_state[contract] = (self.now, self.now + WEEK)
 
     # ------------------------------------------------------------------ 4. compute pool
 
@@ -602,8 +629,7 @@ class ProtocolModel:
 
     def set_budget_bps(self, caller: str, bps: int) -> None:
         self._only_governance(caller)
-        if bps == 0 or bps > BPS:
-            raise Revert("InvalidBudgetBps", budgetBps=bps)
+        check_bounds("budgetBps", bps, *BUDGET_BPS_BOUNDS)
         self.bps_history.append((self.now, bps))
         self.books_day = self.today
 
@@ -612,7 +638,8 @@ class ProtocolModel:
         return self.budget(self.today), self.paid(self.today), self.pool_balance
 
     def reference_supply(self) -> int:
-        return self.pinned_supply or self.token.total_supply - self.pool_balance
+        """`max(pinned, MOR circulating outside the pool)`: a pin can only lower stipends."""
+        return max(self.pinned_supply, self.token.total_supply - self.pool_balance)
 
     # ------------------------------------------------------------------ 5. sessions
 
@@ -664,6 +691,8 @@ class ProtocolModel:
         record = self.bid_of(provider, model_id) if provider else Bid()
         if not record.active or record.version != version:
             raise Revert("BidNotActive", bidId=bid)
+        if self.whitelist_enabled and provider not in self.whitelist:
+            raise Revert("NotWhitelisted", account=provider)  # a suspended provider's bid
         signer = self.signer_of(provider)
         if not self.accepts(signer, approval, "Approval", (bid, consumer, nonce, deadline)):
             raise Revert("InvalidApprovalSignature", signer=signer)
@@ -749,13 +778,13 @@ class ProtocolModel:
 
     def set_duration_bounds(self, caller: str, minimum: int, maximum: int) -> None:
         self._only_governance(caller)
-        if minimum == 0 or minimum > maximum or maximum > UINT32_MAX:
-            raise Revert("InvalidDurationBounds", minimum=minimum, maximum=maximum)
+        check_bounds("minSessionDuration", minimum, DURATION_FLOOR, DURATION_CEILING)
+        check_bounds("maxSessionDuration", maximum, minimum, DURATION_CEILING)
         self.min_duration, self.max_duration = minimum, maximum
 
     def set_reference_supply(self, caller: str, supply: int) -> None:
         self._only_governance(caller)
-        require_uint(supply, 96)
+        check_bounds("referenceSupply", supply, 0, MAX_REFERENCE_SUPPLY)
         self.pinned_supply = supply
 
 

@@ -105,29 +105,41 @@ CONTRACTS = ("marketplace", "model_registry", "pool", "router")
 
 # Governance's parameters: (contract, setter, candidate arguments, out-of-range ones included).
 PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
+    # Values inside the hard bounds, on both edges (the most hostile ones governance can set),
+    # and just outside them on purpose.
     "minProviderStake": (
         "marketplace",
         "setMinProviderStake",
-        [(0,), (100 * MOR,), (600 * MOR,), (2_000 * MOR,), (2**88,)],
+        [(0,), (100 * MOR,), (600 * MOR,), (2_000 * MOR,), (100_000 * MOR,), (100_000 * MOR + 1,), (2**88,)],
     ),
     "priceBounds": (
         "marketplace",
         "setPriceBounds",
-        [(10**10, 10**16), (1, 2**64 - 1), (10**13, 10**14), (10**12, 10**15), (0, 10), (10, 5), (1, 2**64)],
+        [
+            (10**10, 10**16),
+            (10**9, 10**17),
+            (10**13, 10**14),
+            (10**12, 10**15),
+            (10**17, 10**17),
+            (10**9 - 1, 10**10),
+            (10**13, 10**12),
+            (10**9, 10**17 + 1),
+            (1, 2**64 - 1),
+        ],
     ),
-    "bidFee": ("marketplace", "setBidFee", [(0,), (0,), (1,), (MOR,), (5 * MOR,), (2**96,)]),
+    "bidFee": ("marketplace", "setBidFee", [(0,), (0,), (1,), (MOR,), (5 * MOR,), (10 * MOR,), (10 * MOR + 1,)]),
     "whitelist": ("marketplace", "disableWhitelist", [()]),
-    "minModelStake": ("model_registry", "setMinModelStake", [(0,), (MOR,), (50 * MOR,)]),
-    "budgetBps": ("pool", "setBudgetBps", [(0,), (1,), (50,), (100,), (250,), (500,), (10_000,), (10_001,)]),
+    "minModelStake": ("model_registry", "setMinModelStake", [(0,), (MOR,), (50 * MOR,), (100_000 * MOR + 1,)]),
+    "budgetBps": ("pool", "setBudgetBps", [(0,), (1,), (50,), (100,), (100,), (101,), (10_000,)]),
     "durationBounds": (
         "router",
         "setDurationBounds",
-        [(60, DAY), (1, 3_600), (600, 7_200), (60, 3 * DAY), (0, 10), (100, 50), (1, 2**32)],
+        [(60, DAY), (60, 7 * DAY), (600, 7_200), (60, 3 * DAY), (7 * DAY, 7 * DAY), (59, 3_600), (100, 50), (60, 7 * DAY + 1)],
     ),
     "referenceSupply": (
         "router",
         "setReferenceSupply",
-        [(0,), (0,), (1_000_000 * MOR,), (100_000_000 * MOR,), (2**96,)],
+        [(0,), (0,), (1,), (1_000_000 * MOR,), (42_000_000 * MOR,), (42_000_000 * MOR + 1,)],
     ),
 }
 _MODEL_SETTERS = {
@@ -1218,9 +1230,9 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         assert v[("router", "durationBounds")] == (m.min_duration, m.max_duration)
         assert v[("router", "referenceSupply")] == m.reference_supply()
         assert (v[("mp", "paused")], v[("mr", "paused")], v[("router", "paused")]) == (
-            m.paused["marketplace"],
-            m.paused["registry"],
-            m.paused["router"],
+            m.is_paused("marketplace"),
+            m.is_paused("registry"),
+            m.is_paused("router"),
         )
         for name in EVERYONE:
             assert v[("whitelisted", self.addr(name))] == (self.addr(name) in m.whitelist)

@@ -123,28 +123,28 @@ def test_set_budget_bps__changed_mid_day__applies_from_the_next_day(
     credit(provider, FUNDING)
     chain.pending_timestamp = day0 + DAY + 10
 
-    tx = pool.setBudgetBps(250, sender=owner)
+    tx = pool.setBudgetBps(40, sender=owner)
 
     closed = tx.decode_logs(pool.DayClosed)
     assert len(closed) == 1
     assert (closed[0].closingBalance, closed[0].budget) == (FUNDING, budget_of(FUNDING, 100))
     changed = tx.decode_logs(pool.ParameterChanged)
     assert len(changed) == 1
-    assert (changed[0].name, changed[0].value) == (b"budgetBps".ljust(32, b"\0"), 250)
-    assert pool.budgetBps() == 250
+    assert (changed[0].name, changed[0].value) == (b"budgetBps".ljust(32, b"\0"), 40)
+    assert pool.budgetBps() == 40
     assert pool.today().budget == budget_of(FUNDING, 100)
     assert claim_at(provider, day0 + DAY + 20).decode_logs(pool.Claimed)[0].amount == budget_of(FUNDING, 100)
     tomorrow = claim_at(provider, day0 + 2 * DAY + 20)
     closing = FUNDING - budget_of(FUNDING, 100)
-    assert tomorrow.decode_logs(pool.DayClosed)[0].budget == budget_of(closing, 250)
-    assert tomorrow.decode_logs(pool.Claimed)[0].amount == budget_of(closing, 250)
+    assert tomorrow.decode_logs(pool.DayClosed)[0].budget == budget_of(closing, 40)
+    assert tomorrow.decode_logs(pool.Claimed)[0].amount == budget_of(closing, 40)
 
 
-@pytest.mark.parametrize("bps", [0, 10_001])
-def test_set_budget_bps__out_of_range__reverts_invalid_budget_bps(bps, pool, owner, observe_pool):
+@pytest.mark.parametrize("bps", [0, 101, 10_000])
+def test_set_budget_bps__out_of_its_bounds__reverts_parameter_out_of_bounds(bps, pool, owner, observe_pool):
     before = observe_pool()
 
-    with ape.reverts(pool.InvalidBudgetBps, budgetBps=bps):
+    with ape.reverts(pool.ParameterOutOfBounds, value=bps, minimum=1, maximum=100):
         pool.setBudgetBps(bps, sender=owner)
 
     assert observe_pool() == before

@@ -149,6 +149,12 @@ def _accept_ownership(w: World, actor: Any, contract: Any) -> None:
     _governed(w, actor, contract, lambda: contract.acceptOwnership(sender=actor))
 
 
+def _no_surplus(contract: Any, actor: Any) -> None:
+    # Anyone may sweep a surplus; with none, stakes are never taken for one.
+    with ape.reverts(contract.NoSurplus):
+        contract.sweepSurplus(sender=actor)
+
+
 def _mr_register_model(w: World, actor: Any) -> None:
     # Anyone may register a model; with no stake the registry's totals cannot move.
     w.mr.registerModel("evil", b"\x66" * 32, [], 0, sender=actor)
@@ -175,26 +181,32 @@ MARKETPLACE_CASES: dict[str, Callable[[World, Any], None]] = {
     "withdrawFees": _mp_withdraw_fees,
     "setWhitelisted": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setWhitelisted(w.provider, False, sender=a)),
     "disableWhitelist": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.disableWhitelist(sender=a)),
-    "setMinProviderStake": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setMinProviderStake(2**88 - 1, sender=a)),
-    "setPriceBounds": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setPriceBounds(1, 2, sender=a)),
-    "setBidFee": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setBidFee(2**96 - 1, sender=a)),
+    "setMinProviderStake": lambda w, a: _governed(
+        w, a, w.mp, lambda: w.mp.setMinProviderStake(w.mp.MAX_MIN_PROVIDER_STAKE(), sender=a)
+    ),
+    "setPriceBounds": lambda w, a: _governed(
+        w, a, w.mp, lambda: w.mp.setPriceBounds(w.mp.PRICE_CEILING(), w.mp.PRICE_CEILING(), sender=a)
+    ),
+    "setBidFee": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setBidFee(w.mp.MAX_BID_FEE(), sender=a)),
     "pause": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.pause(sender=a)),
     "unpause": lambda w, a: _pause_then_unpause(w, a, w.mp),
     "transferOwnership": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.transferOwnership(a, sender=a)),
     "acceptOwnership": lambda w, a: _accept_ownership(w, a, w.mp),
-    "renounceOwnership": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.renounceOwnership(sender=a)),
+    "sweepSurplus": lambda w, a: _no_surplus(w.mp, a),
 }
 
 REGISTRY_CASES: dict[str, Callable[[World, Any], None]] = {
     "registerModel": _mr_register_model,
     "updateModel": _mr_update_model,
     "deregisterModel": _mr_deregister_model,
-    "setMinModelStake": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.setMinModelStake(2**256 - 1, sender=a)),
+    "setMinModelStake": lambda w, a: _governed(
+        w, a, w.mr, lambda: w.mr.setMinModelStake(w.mr.MAX_MIN_MODEL_STAKE(), sender=a)
+    ),
     "pause": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.pause(sender=a)),
     "unpause": lambda w, a: _pause_then_unpause(w, a, w.mr),
     "transferOwnership": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.transferOwnership(a, sender=a)),
     "acceptOwnership": lambda w, a: _accept_ownership(w, a, w.mr),
-    "renounceOwnership": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.renounceOwnership(sender=a)),
+    "sweepSurplus": lambda w, a: _no_surplus(w.mr, a),
 }
 
 CASES = [("Marketplace", name, case) for name, case in MARKETPLACE_CASES.items()] + [
@@ -247,20 +259,21 @@ def test_hostile_governance__every_lever_at_once__moves_no_stake_and_every_stake
 
     mp.setWhitelisted(world.provider, False, sender=owner)
     mp.disableWhitelist(sender=owner)
-    mp.setMinProviderStake(2**88 - 1, sender=owner)
-    mp.setPriceBounds(2**64 - 1, 2**64 - 1, sender=owner)
-    mp.setBidFee(2**96 - 1, sender=owner)
+    mp.setMinProviderStake(mp.MAX_MIN_PROVIDER_STAKE(), sender=owner)
+    mp.setPriceBounds(mp.PRICE_CEILING(), mp.PRICE_CEILING(), sender=owner)
+    mp.setBidFee(mp.MAX_BID_FEE(), sender=owner)
     mp.withdrawFees(owner, FEE, sender=owner)
-    mr.setMinModelStake(2**256 - 1, sender=owner)
+    mr.setMinModelStake(mr.MAX_MIN_MODEL_STAKE(), sender=owner)
     mp.pause(sender=owner)
     mr.pause(sender=owner)
     for contract in (mp, mr):
         contract.transferOwnership(stranger, sender=owner)
         contract.acceptOwnership(sender=stranger)
-        contract.renounceOwnership(sender=stranger)
+        with ape.reverts(contract.OwnershipCannotBeRenounced):
+            contract.renounceOwnership(sender=stranger)
 
     assert world.stakes() == before
-    assert mp.owner() == mr.owner() == "0x0000000000000000000000000000000000000000"
+    assert mp.owner() == mr.owner() == stranger.address
     # Bids stay active even though their price is now out of range and the stake below minimum.
     assert mp.activeBid(world.bid).pricePerSecond == PRICE
     check_conservation(protocol)

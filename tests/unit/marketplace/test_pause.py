@@ -6,7 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from mor_market.constants import MOR
+from mor_market.constants import DAY, MOR
 from tests.conftest import PRICE
 from tests.unit.marketplace.conftest import ENDPOINT, ZERO, events, provider_view
 from tests.utils.checks import check_conservation
@@ -21,7 +21,7 @@ def paused(marketplace, owner, bid) -> None:
 def test_pause__by_governance__emits_paused(marketplace, owner):
     tx = marketplace.pause(sender=owner)
 
-    assert events(tx, marketplace.Paused) == [{"account": owner.address}]
+    assert events(tx, marketplace.Paused) == [{"account": owner.address, "until": tx.timestamp + 7 * DAY}]
     assert marketplace.paused()
 
 

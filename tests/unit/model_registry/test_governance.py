@@ -50,12 +50,17 @@ def test_transfer_ownership__two_steps__hands_governance_over_only_when_accepted
         model_registry.setMinModelStake(1, sender=owner)
 
 
-def test_transfer_and_renounce_ownership__by_a_stranger__revert_ownable_unauthorized_account(
-    model_registry, owner, stranger
-):
+def test_transfer_ownership__by_a_stranger__reverts_ownable_unauthorized_account(model_registry, owner, stranger):
     with ape.reverts(model_registry.OwnableUnauthorizedAccount, account=stranger.address):
         model_registry.transferOwnership(stranger, sender=stranger)
-    with ape.reverts(model_registry.OwnableUnauthorizedAccount, account=stranger.address):
-        model_registry.renounceOwnership(sender=stranger)
 
     assert model_registry.owner() == owner.address
+
+
+def test_set_min_model_stake__above_its_bound__reverts_parameter_out_of_bounds_and_changes_nothing(
+    model_registry, owner
+):
+    with ape.reverts(model_registry.ParameterOutOfBounds, value=100_000 * MOR + 1, minimum=0, maximum=100_000 * MOR):
+        model_registry.setMinModelStake(100_000 * MOR + 1, sender=owner)
+
+    assert model_registry.minModelStake() == 0

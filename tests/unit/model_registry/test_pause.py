@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ape
 
-from mor_market.constants import MOR
+from mor_market.constants import DAY, MOR
 from tests.unit.model_registry.conftest import CONTENT_ID, TAGS, events
 from tests.utils.checks import check_conservation
 
@@ -14,7 +14,7 @@ def test_register_model__while_paused__reverts_enforced_pause_and_changes_nothin
     model_registry, owner, model_owner, registry_state
 ):
     tx = model_registry.pause(sender=owner)
-    assert events(tx, model_registry.Paused) == [{"account": owner.address}]
+    assert events(tx, model_registry.Paused) == [{"account": owner.address, "until": tx.timestamp + 7 * DAY}]
     before = registry_state(model_owner)
 
     with ape.reverts(model_registry.EnforcedPause):

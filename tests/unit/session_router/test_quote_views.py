@@ -19,9 +19,12 @@ def test_stipend_duration_view__equals_the_duration_the_open_got_and_the_formula
     assert router.stipendDuration(stake, 2 * PRICE) == stipend_duration(stake, budget, supply(), 2 * PRICE)
 
 
-def test_reference_supply_view__is_total_supply_less_the_pool_balance_unless_pinned(
+def test_reference_supply_view__is_total_supply_less_the_pool_balance_unless_pinned_higher(
     router, pool, mor, owner, funded_pool
 ):
-    assert router.referenceSupply() == mor.totalSupply() - pool.poolBalance()
+    circulating = mor.totalSupply() - pool.poolBalance()
+    assert router.referenceSupply() == circulating
     router.setReferenceSupply(12_345, sender=owner)
-    assert router.referenceSupply() == 12_345
+    assert router.referenceSupply() == circulating
+    router.setReferenceSupply(circulating + 12_345, sender=owner)
+    assert router.referenceSupply() == circulating + 12_345
