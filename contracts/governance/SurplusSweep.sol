@@ -17,6 +17,7 @@ abstract contract SurplusSweep is ISurplusSweep, ReentrancyGuardTransient {
     function sweepSurplus() external nonReentrant returns (uint256 amount) {
         (IERC20 token, IComputePool pool) = _sweepRoute();
         amount = token.balanceOf(address(this)) - _owedMor();
+        // slither-disable-next-line incorrect-equality -- only selects the revert; any non-zero surplus is swept
         if (amount == 0) revert NoSurplus();
         emit SurplusSwept(msg.sender, amount);
 

@@ -46,7 +46,9 @@ MAX_REFERENCE_SUPPLY = 42_000_000 * MOR_WEI
 def check_bounds(name: str, value: int, minimum: int, maximum: int) -> None:
     """`Governed._checkBounds`: ParameterOutOfBounds(name, value, minimum, maximum) outside."""
     if not minimum <= value <= maximum:
-        raise Revert("ParameterOutOfBounds", name=name.encode().ljust(32, b"\0"), value=value, minimum=minimum, maximum=maximum)
+        raise Revert(
+            "ParameterOutOfBounds", name=name.encode().ljust(32, b"\0"), value=value, minimum=minimum, maximum=maximum
+        )
 
 
 class Revert(Exception):

@@ -134,7 +134,16 @@ PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
     "durationBounds": (
         "router",
         "setDurationBounds",
-        [(60, DAY), (60, 7 * DAY), (600, 7_200), (60, 3 * DAY), (7 * DAY, 7 * DAY), (59, 3_600), (100, 50), (60, 7 * DAY + 1)],
+        [
+            (60, DAY),
+            (60, 7 * DAY),
+            (600, 7_200),
+            (60, 3 * DAY),
+            (7 * DAY, 7 * DAY),
+            (59, 3_600),
+            (100, 50),
+            (60, 7 * DAY + 1),
+        ],
     ),
     "referenceSupply": (
         "router",

@@ -16,7 +16,8 @@ PAUSABLE = ["marketplace", "model_registry", "router"]
 
 
 @pytest.fixture(params=PAUSABLE)
-def pausable(request):
+def pausable(request, protocol):
+    # `protocol` first: the session's deployment must exist before this test's chain snapshot.
     return request.getfixturevalue(request.param)
 
 

@@ -10,7 +10,7 @@ GOVERNED = ["marketplace", "model_registry", "pool", "router"]
 
 
 @pytest.mark.parametrize("name", GOVERNED)
-def test_renounce_ownership__by_the_owner__reverts_and_the_owner_stays(request, name, owner):
+def test_renounce_ownership__by_the_owner__reverts_and_the_owner_stays(request, protocol, name, owner):
     contract = request.getfixturevalue(name)
 
     with ape.reverts(contract.OwnershipCannotBeRenounced):
@@ -20,7 +20,7 @@ def test_renounce_ownership__by_the_owner__reverts_and_the_owner_stays(request, 
 
 
 @pytest.mark.parametrize("name", GOVERNED)
-def test_renounce_ownership__by_a_stranger__reverts_the_same_way(request, name, stranger, owner):
+def test_renounce_ownership__by_a_stranger__reverts_the_same_way(request, protocol, name, stranger, owner):
     contract = request.getfixturevalue(name)
 
     with ape.reverts(contract.OwnershipCannotBeRenounced):

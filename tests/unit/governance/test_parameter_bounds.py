@@ -83,7 +83,9 @@ def _name(name: str) -> bytes:
 
 @pytest.mark.parametrize("bound", BOUNDS, ids=IDS)
 @pytest.mark.parametrize("edge", ["minimum", "maximum"])
-def test_parameter__at_either_edge_of_its_bound__is_accepted_and_announced(request, owner, bound: Bound, edge: str):
+def test_parameter__at_either_edge_of_its_bound__is_accepted_and_announced(
+    request, protocol, owner, bound: Bound, edge: str
+):
     contract = request.getfixturevalue(bound.contract)
     value = getattr(bound, edge)
 
@@ -95,7 +97,7 @@ def test_parameter__at_either_edge_of_its_bound__is_accepted_and_announced(reque
 
 @pytest.mark.parametrize("bound", [b for b in BOUNDS if b.minimum > 0], ids=[b.name for b in BOUNDS if b.minimum > 0])
 def test_parameter__one_below_its_minimum__reverts_parameter_out_of_bounds_and_changes_nothing(
-    request, owner, bound: Bound
+    request, protocol, owner, bound: Bound
 ):
     contract = request.getfixturevalue(bound.contract)
     before = bound.get(contract)
@@ -114,7 +116,7 @@ def test_parameter__one_below_its_minimum__reverts_parameter_out_of_bounds_and_c
 
 @pytest.mark.parametrize("bound", BOUNDS, ids=IDS)
 def test_parameter__one_above_its_maximum__reverts_parameter_out_of_bounds_and_changes_nothing(
-    request, owner, bound: Bound
+    request, protocol, owner, bound: Bound
 ):
     contract = request.getfixturevalue(bound.contract)
     before = bound.get(contract)

@@ -45,7 +45,9 @@ def test_sweep_surplus__of_stray_mor__funds_the_pool_and_moves_nothing_owed(
 
 
 @pytest.mark.parametrize("name", SWEEPERS)
-def test_sweep_surplus__with_none__reverts_no_surplus_and_changes_nothing(request, name, mor, pool, stranger, owing):
+def test_sweep_surplus__with_none__reverts_no_surplus_and_changes_nothing(
+    request, protocol, name, mor, pool, stranger, owing
+):
     contract = request.getfixturevalue(name)
     before = (mor.balanceOf(contract), pool.poolBalance())
 
@@ -68,7 +70,7 @@ def test_sweep_surplus__counts_in_the_budget_from_the_next_day(router, mor, pool
 
 
 @pytest.mark.parametrize("name", SWEEPERS)
-def test_sweep_surplus__while_paused__still_works(request, name, mor, owner, stranger, owing):
+def test_sweep_surplus__while_paused__still_works(request, protocol, name, mor, owner, stranger, owing):
     contract = request.getfixturevalue(name)
     contract.pause(sender=owner)
     mor.transfer(contract, STRAY, sender=stranger)

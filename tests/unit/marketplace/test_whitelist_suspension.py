@@ -75,7 +75,7 @@ def test_whitelist_off__ends_the_suspension__its_bids_open_sessions_again(
     session = open_session(consumer2, bid, 1_000 * MOR)
 
     assert session != 0
-    assert marketplace.activeBid(bid).provider == registered_provider.address
+    assert marketplace.activeBid(bid)[0] == registered_provider.address
 
 
 def test_whitelisted_again__the_provider_bids_and_is_opened_on_again(

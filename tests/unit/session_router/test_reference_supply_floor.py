@@ -4,8 +4,17 @@ has no effect, so no pin can make a stake's stipend larger than its fair share."
 
 from __future__ import annotations
 
+import pytest
+from ape import chain
+
 from mor_market.constants import MOR
 from tests.conftest import PRICE
+
+
+@pytest.fixture(autouse=True)
+def budget_day(funded_pool) -> None:
+    """A block on the day after the funding, so the views quote today's 1% budget."""
+    chain.mine()
 
 
 def _circulating(mor, pool) -> int:
