@@ -108,6 +108,15 @@ def deployment_path(key: str) -> Path:
     return RECORDS / f"{key}.json"
 
 
+def load_record(key: str | None = None) -> dict[str, Any]:
+    """The deployment record of the connected network, deployments/<network>.json."""
+    key = key or network_key()
+    path = deployment_path(key)
+    if not path.exists():
+        raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
+    return json.loads(path.read_text())
+
+
 def load_protocol(key: str | None = None) -> Protocol:
     """The deployed contracts of the connected network, from deployments/<network>.json."""
     from ape import Contract, project
@@ -124,6 +133,7 @@ def load_protocol(key: str | None = None) -> Protocol:
         pool=project.ComputePool.at(data["pool"]),
         router=project.SessionRouter.at(data["router"]),
         reputation=project.Reputation.at(data["reputation"]),
+        timelock=project.GovernanceTimelock.at(data["timelock"]) if data.get("timelock") else None,
     )
 
 

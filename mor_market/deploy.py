@@ -46,6 +46,7 @@ class Protocol:
     pool: Any
     router: Any
     reputation: Any
+    timelock: Any = None  # the owner of every contract on a deployment made by `ape run deploy`
 
     def addresses(self) -> dict[str, str]:
         named = {
@@ -55,6 +56,7 @@ class Protocol:
             "pool": self.pool,
             "router": self.router,
             "reputation": self.reputation,
+            "timelock": self.timelock,
         }
         return {name: str(contract.address) for name, contract in named.items() if contract is not None}
 

@@ -10,8 +10,17 @@ from typing import Any
 import click
 from eth_utils import function_abi_to_4byte_selector
 
-from mor_market.cli import config_hash, deployment_path, load_config, network_key, params_from_config
+from mor_market.cli import (
+    config_hash,
+    deployment_path,
+    is_local_network,
+    is_local_node,
+    load_config,
+    network_key,
+    params_from_config,
+)
 from mor_market.deploy import Protocol, deploy, verify
+from mor_market.governance import PUBLIC_MIN_DELAY, install_timelock, verify_timelock
 
 # Functions that revert by design whoever calls them: ownership can never be renounced.
 ALWAYS_REVERTS = {"renounceOwnership"}
@@ -93,6 +102,14 @@ def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | 
         )
     config = load_config(key)
     params = params_from_config(config)
+    governance = deployer.address if config.get("governance", "deployer") == "deployer" else config["governance"]
+    delay = int(config.get("timelock_delay", 0))
+    public = not is_local_network() and not is_local_node()
+    if public and delay < PUBLIC_MIN_DELAY:
+        raise click.ClickException(
+            f"timelock_delay is {delay} s: on a public network every change must be announced for at least "
+            f"{PUBLIC_MIN_DELAY} s (deployments/config/{key}.yaml)"
+        )
     if chain.provider.get_code(config["mor"]) in (b"", None) or len(chain.provider.get_code(config["mor"])) == 0:
         raise click.ClickException(f"no MOR token at {config['mor']} on {key}")
     from ape import Contract
@@ -101,22 +118,25 @@ def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | 
     if problems:
         raise click.ClickException("refusing to deploy: " + "; ".join(problems))
     started = time.monotonic()
+    first_block = chain.blocks.head.number + 1
     protocol = deploy(project, deployer, config["mor"], params)
     failures = verify(protocol, config["mor"], params, deployer.address)
     failures += unreachable_functions(protocol)
     if failures:
         raise click.ClickException("deployment verification failed: " + "; ".join(failures))
-    owner = config.get("owner", "deployer")
-    if owner not in (None, "deployer") and owner != deployer.address:
-        for contract in (protocol.model_registry, protocol.marketplace, protocol.pool, protocol.router):
-            contract.transferOwnership(owner, sender=deployer)
+    protocol.timelock = install_timelock(project, protocol, deployer, governance, delay)
+    failures = verify_timelock(protocol, protocol.timelock, governance, deployer.address, delay, public)
+    if failures:
+        raise click.ClickException("deployment verification failed: " + "; ".join(failures))
     record = {
         "network": key,
         "chain_id": chain.chain_id,
+        "first_block": first_block,
         "block": chain.blocks.head.number,
         "deployed_at": chain.blocks.head.timestamp,
         "deployer": deployer.address,
-        "pending_owner": None if owner in (None, "deployer") else owner,
+        "governance": governance,
+        "timelock_delay": delay,
         "config_hash": config_hash(config),
         "config": config,
         "contracts": protocol.addresses(),

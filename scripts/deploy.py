@@ -15,8 +15,9 @@ from mor_market.deployment import deploy_network
 @account_option()
 @click.option("--force", is_flag=True, help="Replace an existing deployments/<network>.json.")
 def cli(account_alias: str | None, force: bool) -> None:
-    """Deploy the five contracts, wire them, set the configured parameters, verify every
-    wiring, parameter and function, and write deployments/<network>.json."""
+    """Deploy the five contracts, wire them, set the configured parameters, put the governance
+    timelock in front of them, verify every wiring, parameter, owner and role, and write
+    deployments/<network>.json."""
     deployer = resolve_account(account_alias)
     with one_line_errors("deploy"):
         record = deploy_network(project, deployer, force=force)
@@ -27,7 +28,7 @@ def cli(account_alias: str | None, force: bool) -> None:
     click.echo(
         f"  min provider stake {mor(record['config']['min_provider_stake'])}, budget {record['config']['budget_bps']} bps"
     )
-    if record["pending_owner"]:
-        click.echo(
-            f"governance handed to {record['pending_owner']}: it must call acceptOwnership (ape run governance accept)"
-        )
+    click.echo(
+        f"every contract is owned by the timelock {record['contracts']['timelock']} (delay {record['timelock_delay']} s); "
+        f"governance {record['governance']} schedules changes with `ape run governance schedule`"
+    )

@@ -18,6 +18,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
+from mor_market import governance as gov
 from mor_market import operations as ops
 from mor_market.cli import ROOT, load_protocol, mor, one_line_errors
 from mor_market.constants import DAY, MOR
@@ -82,10 +83,13 @@ def play(m: Market) -> None:
         f"deployed and verified at block {record['block']}: {', '.join(f'{k} {v[:10]}' for k, v in record['contracts'].items())}"
     )
 
-    # --- governance seeds the provider set with a whitelist
+    # --- governance seeds the provider set with a whitelist, through its timelock (no delay here)
     for account in m.providers.values():
-        m.tx("setWhitelisted", p.marketplace.setWhitelisted(account, True, sender=m.governance))
-    m.say("governance whitelisted alice, bob and carol")
+        m.tx(
+            "setWhitelisted (timelock)",
+            gov.govern(p.timelock, m.governance, p.marketplace, "setWhitelisted", account, True),
+        )
+    m.say("governance whitelisted alice, bob and carol (scheduled and executed through the timelock)")
 
     # --- models and bids
     tags = [b"llm".ljust(32, b"\0")]
@@ -178,7 +182,7 @@ def play(m: Market) -> None:
     if withdrawable:
         m.tx("withdrawHeld", p.router.withdrawHeld(sender=dave))
         m.say(f"dave withdrew {mor(withdrawable)} of held stake released at midnight")
-    m.tx("disableWhitelist", p.marketplace.disableWhitelist(sender=m.governance))
+    m.tx("disableWhitelist (timelock)", gov.govern(p.timelock, m.governance, p.marketplace, "disableWhitelist"))
     frank = accounts.test_accounts.generate_test_account()
     chain.provider.set_balance(frank.address, 10**18)
     p.mor.mint(frank, 1_000 * MOR, sender=m.emission)

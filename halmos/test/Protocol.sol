@@ -77,7 +77,7 @@ abstract contract Protocol is Cheats {
         vm.startPrank(GOV);
         market.setWhitelisted(PROVIDER, true);
         market.setBidFee(1 * MOR1);
-        market.setPriceBounds(1, type(uint64).max);
+        market.setPriceBounds(1e9, 1e17);
         vm.stopPrank();
 
         vm.prank(MODEL_OWNER);

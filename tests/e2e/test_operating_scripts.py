@@ -48,7 +48,7 @@ def _script(name: str):
             ],
         ),
         ("consumer", ["bids", "open", "close", "withdraw", "status"]),
-        ("governance", ["transfer", "accept", "show"]),
+        ("governance", ["schedule", "execute", "cancel", "show"]),
         ("keeper", ["--limit"]),
         ("status", ["--from-block"]),
         ("deploy", ["--force", "--account"]),

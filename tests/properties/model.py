@@ -54,7 +54,7 @@ def check_bounds(name: str, value: int, minimum: int, maximum: int) -> None:
 class Revert(Exception):
     """A predicted revert: the custom error's name and its arguments."""
 
-    def __init__(self, name: str, **args: Any) -> None:
+    def __init__(self, name: str, /, **args: Any) -> None:  # an error may have a `name` argument
         super().__init__(name, args)
         self.name = name
         self.args_ = args

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from eth_utils import function_signature_to_4byte_selector
 
 from mor_market.constants import ARBITRUM_SEPOLIA_CHAIN_ID, MOR_SEPOLIA_ADDRESS
 from mor_market.localnet import MOR_PER_ACCOUNT, die_with_parent, free_port, rpc
@@ -139,6 +140,19 @@ def test_dev_node__ape_run_deploy_on_arbitrum_sepolia_node__deploys_and_reads_ba
     state = json.loads(status.stdout[status.stdout.index("\n{") + 1 :])
     assert state["params"]["budget_bps"] == record["config"]["budget_bps"]
     assert state["params"]["min_provider_stake"] == record["config"]["min_provider_stake"]
+
+    # Governance across commands, through the deployment's timelock (no delay on a local node).
+    network = ["--network", "arbitrum:sepolia:node", "--account", "TEST::0"]
+    scheduled = ape_on_node(node, tmp_path, "run", "governance", "schedule", "pool", "setBudgetBps", "50", *network)
+    assert scheduled.returncode == 0, scheduled.stdout[-2000:] + scheduled.stderr[-2000:]
+    op_id = re.search(r"scheduled ([0-9a-f]{64}): ComputePool.setBudgetBps\(50\)", scheduled.stdout).group(1)  # type: ignore[union-attr]
+    shown = ape_on_node(node, tmp_path, "run", "governance", "show", "--network", "arbitrum:sepolia:node")
+    assert f"{op_id[:16]}  ready" in shown.stdout, shown.stdout[-2000:] + shown.stderr[-2000:]
+    executed = ape_on_node(node, tmp_path, "run", "governance", "execute", op_id[:12], *network)
+    assert executed.returncode == 0, executed.stdout[-2000:] + executed.stderr[-2000:]
+    assert f"executed {op_id}: ComputePool.setBudgetBps(50)" in executed.stdout
+    selector = "0x" + function_signature_to_4byte_selector("budgetBps()").hex()  # read straight from the node
+    assert int(rpc(node.uri, "eth_call", [{"to": record["contracts"]["pool"], "data": selector}, "latest"]), 16) == 50
 
 
 def test_dev_node__keeps_its_chain_across_a_restart(tmp_path: Path):

@@ -1,0 +1,174 @@
+"""Governance through the timelock (PROTOCOL.md §7, "Announced changes").
+
+On a deployment made by `ape run deploy`, the owner of every protocol contract is a
+`GovernanceTimelock` (OpenZeppelin's TimelockController). A change is scheduled by governance (the
+timelock's proposer), is public on-chain for at least the timelock's delay, and is then executed.
+This module installs the timelock at deployment, verifies it, and schedules, lists and executes
+operations; `ape run governance` and the main job use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import keccak
+
+ZERO32 = b"\x00" * 32
+PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
+EXECUTOR_ROLE = keccak(text="EXECUTOR_ROLE")
+CANCELLER_ROLE = keccak(text="CANCELLER_ROLE")
+ADMIN_ROLE = ZERO32  # DEFAULT_ADMIN_ROLE
+ROLES = {"proposer": PROPOSER_ROLE, "executor": EXECUTOR_ROLE, "canceller": CANCELLER_ROLE, "admin": ADMIN_ROLE}
+PUBLIC_MIN_DELAY = 86_400  # at least a day on a public network
+DEPLOYMENT_SALT = keccak(text="mor-market: the timelock takes ownership")
+# OpenZeppelin's OperationState enum
+STATES = ("unset", "waiting", "ready", "done")
+
+
+def governed(protocol: Any) -> dict[str, Any]:
+    """The contracts governance owns, by their contract names."""
+    return {
+        "ModelRegistry": protocol.model_registry,
+        "Marketplace": protocol.marketplace,
+        "ComputePool": protocol.pool,
+        "SessionRouter": protocol.router,
+    }
+
+
+def install_timelock(project: Any, protocol: Any, deployer: Any, governance: str, delay: int, **tx: Any) -> Any:
+    """Put a GovernanceTimelock with `delay` in front of every contract, `governance` as its
+    proposer, executor and canceller, and leave the deployer with no power at all.
+
+    The timelock starts with a zero delay and the deployer as its only proposer, executor and
+    admin; every contract proposes it as owner; one batch, executed at once, has it accept every
+    ownership and set its real delay (only the timelock itself may); the deployer then grants the
+    three roles to governance and renounces every role of its own."""
+    timelock = project.GovernanceTimelock.deploy(
+        0, [deployer.address], [deployer.address], deployer.address, sender=deployer, **tx
+    )
+    contracts = list(governed(protocol).values())
+    for contract in contracts:
+        contract.transferOwnership(timelock, sender=deployer, **tx)
+    targets = [str(c.address) for c in contracts] + [str(timelock.address)]
+    datas = [c.acceptOwnership.encode_input() for c in contracts] + [timelock.updateDelay.encode_input(delay)]
+    values = [0] * len(targets)
+    timelock.scheduleBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, 0, sender=deployer, **tx)
+    timelock.executeBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, sender=deployer, **tx)
+    if governance != deployer.address:
+        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
+            timelock.grantRole(role, governance, sender=deployer, **tx)
+        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
+            timelock.renounceRole(role, deployer.address, sender=deployer, **tx)
+    timelock.renounceRole(ADMIN_ROLE, deployer.address, sender=deployer, **tx)
+    return timelock
+
+
+def verify_timelock(
+    protocol: Any, timelock: Any, governance: str, deployer: str, delay: int, public: bool
+) -> list[str]:
+    """Every fact of the governance set-up; returns the failures."""
+    failures: list[str] = []
+    for name, contract in governed(protocol).items():
+        if contract.owner() != timelock.address:
+            failures.append(f"{name}.owner: {contract.owner()} is not the timelock {timelock.address}")
+        if int(contract.pendingOwner(), 16) != 0:
+            failures.append(f"{name}.pendingOwner: {contract.pendingOwner()} (none expected)")
+    if timelock.getMinDelay() != delay:
+        failures.append(f"timelock delay: {timelock.getMinDelay()} s != configured {delay} s")
+    if public and timelock.getMinDelay() < PUBLIC_MIN_DELAY:
+        failures.append(f"timelock delay: {timelock.getMinDelay()} s, under {PUBLIC_MIN_DELAY} s on a public network")
+    for role in ("proposer", "executor", "canceller"):
+        if not timelock.hasRole(ROLES[role], governance):
+            failures.append(f"timelock: governance {governance} is not {role}")
+    if timelock.hasRole(ADMIN_ROLE, governance) or timelock.hasRole(ADMIN_ROLE, deployer):
+        failures.append("timelock: an account holds the admin role (only the timelock itself may)")
+    if deployer != governance:
+        held = [role for role, value in ROLES.items() if timelock.hasRole(value, deployer)]
+        if held:
+            failures.append(f"timelock: the deployer still holds {', '.join(held)}")
+    return failures
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One scheduled call, as its CallScheduled and CallSalt logs tell it."""
+
+    id: bytes
+    target: str
+    value: int
+    data: bytes
+    predecessor: bytes
+    salt: bytes
+    delay: int
+    block: int
+
+    def describe(self, protocol: Any, timelock: Any) -> str:
+        """`Contract.function(args)` of the call, decoded with the target's ABI."""
+        contracts = {str(c.address): (n, c) for n, c in governed(protocol).items()}
+        contracts[str(timelock.address)] = ("GovernanceTimelock", timelock)
+        name, contract = contracts.get(self.target, (self.target, None))
+        if contract is None:
+            return f"{name} call 0x{self.data.hex()}"
+        selector, decoded = contract.decode_input(self.data)
+        method = selector.split("(")[0] if isinstance(selector, str) else getattr(selector, "name", str(selector))
+        args = ", ".join(str(v) for v in decoded.values())
+        return f"{name}.{method}({args})"
+
+
+def schedule(timelock: Any, proposer: Any, contract: Any, method: str, *args: Any) -> Operation:
+    """Schedule `contract.method(*args)` with the timelock's own delay; returns the operation. The
+    salt is the call and the time of scheduling, so the same change can be scheduled again later."""
+    from ape import chain
+
+    data = getattr(contract, method).encode_input(*args)
+    delay = timelock.getMinDelay()
+    salt = keccak(bytes(data) + int(chain.pending_timestamp).to_bytes(32, "big"))
+    tx = timelock.schedule(contract.address, 0, data, ZERO32, salt, delay, sender=proposer)
+    log = tx.decode_logs(timelock.CallScheduled)[0]
+    return Operation(bytes(log.id), str(contract.address), 0, bytes(data), ZERO32, salt, delay, tx.block_number)
+
+
+def execute(timelock: Any, executor: Any, operation: Operation) -> Any:
+    """Execute a ready operation."""
+    return timelock.execute(
+        operation.target, operation.value, operation.data, operation.predecessor, operation.salt, sender=executor
+    )
+
+
+def govern(timelock: Any, governance: Any, contract: Any, method: str, *args: Any) -> Any:
+    """Schedule and, when the delay is zero (a local chain), execute at once: the receipt of the
+    execution. With a delay, the operation waits: LookupError with when it will be ready."""
+    operation = schedule(timelock, governance, contract, method, *args)
+    if operation.delay:
+        raise LookupError(f"scheduled {operation.id.hex()}: ready in {operation.delay} s")
+    return execute(timelock, governance, operation)
+
+
+def operations(timelock: Any, from_block: int) -> list[Operation]:
+    """Every operation scheduled since `from_block`, oldest first (a batch, the deployment's own,
+    is listed by its first call)."""
+    from ape import chain
+
+    end = chain.blocks.head.number + 1
+    salts = {bytes(log.id): bytes(log.salt) for log in timelock.CallSalt.range(from_block, end)}
+    found: dict[bytes, Operation] = {}
+    for log in timelock.CallScheduled.range(from_block, end):
+        op_id = bytes(log.id)
+        if op_id not in found:
+            found[op_id] = Operation(
+                op_id,
+                str(log.target),
+                int(log.value),
+                bytes(log.data),
+                bytes(log.predecessor),
+                salts.get(op_id, ZERO32),
+                int(log.delay),
+                int(log.block_number),
+            )
+    return list(found.values())
+
+
+def state_of(timelock: Any, operation_id: bytes) -> str:
+    """unset, waiting, ready or done."""
+    return STATES[int(timelock.getOperationState(operation_id))]
