@@ -604,6 +604,24 @@ class ProtocolModel:
         """MOR that reached the pool by plain transfer and is not yet on its ledger."""
         return self.token.balance(self.at.pool) - self.pool_balance
 
+    def stray(self, contract: str) -> int:
+        """MOR a marketplace, registry or router holds beyond what it owes: swept to the pool."""
+        owed = {
+            "marketplace": self.total_provider_stake() + self.fee_balance,
+            "model_registry": self.total_model_stake(),
+            "router": self.total_locked(),
+        }[contract]
+        return self.token.balance(getattr(self.at, contract)) - owed
+
+    def sweep_surplus(self, caller: str, contract: str) -> int:
+        """`sweepSurplus`: the contract's surplus goes to the pool, which absorbs all of its own."""
+        amount = self.stray(contract)
+        if amount == 0:
+            raise Revert("NoSurplus")
+        self.token.transfer(getattr(self.at, contract), self.at.pool, amount)
+        self.absorb_surplus(caller)
+        return amount
+
     def absorb_surplus(self, caller: str) -> int:
         surplus = self.surplus()
         if surplus == 0:

@@ -151,6 +151,16 @@ PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
         [(0,), (0,), (1,), (1_000_000 * MOR,), (42_000_000 * MOR,), (42_000_000 * MOR + 1,)],
     ),
 }
+# Every parameter's hard bounds (contract, setter, lowest, highest), for values drawn anywhere inside.
+IN_BOUNDS: dict[str, tuple[str, str, int, int]] = {
+    "budgetBps": ("pool", "setBudgetBps", 1, 100),
+    "priceBounds": ("marketplace", "setPriceBounds", 10**9, 10**17),
+    "bidFee": ("marketplace", "setBidFee", 0, 10 * MOR),
+    "minProviderStake": ("marketplace", "setMinProviderStake", 0, 100_000 * MOR),
+    "minModelStake": ("model_registry", "setMinModelStake", 0, 100_000 * MOR),
+    "durationBounds": ("router", "setDurationBounds", 60, 7 * DAY),
+    "referenceSupply": ("router", "setReferenceSupply", 0, 42_000_000 * MOR),
+}
 _MODEL_SETTERS = {
     "setMinProviderStake": "set_min_provider_stake",
     "setPriceBounds": "set_price_bounds",
@@ -265,6 +275,7 @@ class World:
     seconds: Counter = field(default_factory=Counter)  # where the time goes: transactions, views, replay
     rule_counts: Counter = field(default_factory=Counter)
     revert_counts: Counter = field(default_factory=Counter)
+    fair_share_checks: int = 0  # stipend sessions checked against promise 3 on the chain's figures
 
     def address(self, name: str) -> str:
         return self.actors[name].address
@@ -696,6 +707,30 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             lambda: self.model.token.transfer(self.addr(FUNDER), pool, amount),
         )
 
+    @rule(contract=st.sampled_from(["marketplace", "model_registry", "router"]), amount=st.sampled_from([1, 3 * MOR]))
+    def send_mor_to_a_contract_by_plain_transfer(self, contract: str, amount: int) -> None:
+        """MOR sent by plain transfer to a contract that holds MOR for others is its surplus."""
+        to = getattr(self.model.at, contract)
+        self.act(
+            FUNDER,
+            self.w.mor,
+            "transfer",
+            (to, amount),
+            lambda: self.model.token.transfer(self.addr(FUNDER), to, amount),
+        )
+
+    @rule(contract=st.sampled_from(["marketplace", "model_registry", "router"]), caller=anyone)
+    def sweep_a_contracts_surplus(self, contract: str, caller: str) -> None:
+        """Anyone sweeps a contract's surplus into the pool's ledger (nothing owed moves; with no
+        surplus, NoSurplus)."""
+        self.act(
+            caller,
+            self.w.contract(contract),
+            "sweepSurplus",
+            (),
+            lambda: self.model.sweep_surplus(self.addr(caller), contract),
+        )
+
     @precondition(lambda self: self.model.surplus())
     @rule(caller=anyone)
     def absorb_surplus(self, caller: str) -> None:
@@ -737,6 +772,18 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         if sid is not None:
             assert sid == (int(self.addr(consumer), 16) << 96) | nonce
             self.used_approvals.append((consumer, bid, nonce, deadline, approval, mode))
+            if mode == STIPEND:
+                self._check_fair_stipend(sid, stake)
+
+    def _check_fair_stipend(self, sid: int, stake: int) -> None:
+        """Promise 3 on the chain's own figures: whatever governance pinned, a stipend session buys at
+        most `stake * budget / (MOR circulating outside the pool)` of compute."""
+        opened = self.w.router.session(sid)
+        budget = self.w.pool.today()[0]
+        circulating = self.w.mor.totalSupply() - self.w.pool.poolBalance()
+        bought = opened.pricePerSecond * (opened.endsAt - opened.openedAt)
+        assert bought * circulating <= stake * budget, (bought, stake, budget, circulating)
+        self.w.fair_share_checks += 1
 
     @precondition(lambda self: self.active_bids())
     @rule(
@@ -986,6 +1033,20 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         action = getattr(self.model, _MODEL_SETTERS[method])
         self.act(GOVERNANCE, self.w.contract(contract), method, args, lambda: action(self.addr(GOVERNANCE), *args))
 
+    @rule(parameter=st.sampled_from(sorted(IN_BOUNDS)), low=st.integers(min_value=0), high=st.integers(min_value=0))
+    def governance_sets_any_value_within_the_bounds(self, parameter: str, low: int, high: int) -> None:
+        """Governance sets any value its hard bounds allow (for a pair of bounds, any minimum and
+        any maximum above it): promises 1-3 must hold whatever it picks."""
+        contract, method, lowest, highest = IN_BOUNDS[parameter]
+        first = lowest + low % (highest - lowest + 1)
+        args = (
+            (first,)
+            if method not in ("setPriceBounds", "setDurationBounds")
+            else (first, first + high % (highest - first + 1))
+        )
+        action = getattr(self.model, _MODEL_SETTERS[method])
+        self.act(GOVERNANCE, self.w.contract(contract), method, args, lambda: action(self.addr(GOVERNANCE), *args))
+
     @rule(to=st.sampled_from([GOVERNANCE, FUNDER, "zero"]), which=st.sampled_from(["all", "one", "too_much", "zero"]))
     def governance_withdraws_fees(self, to: str, which: str) -> None:
         """Governance may withdraw bid fees, and nothing else."""
@@ -1149,13 +1210,16 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self._count_step()
         v, m = self.views(), self.model
         balance = {c: v[("balance", getattr(m.at, c))] for c in CONTRACTS}
-        assert balance["marketplace"] == v[("mp", "totalStake")] + v[("mp", "feeBalance")]
+        # Promise 1 (v2): balance = what is owed + a surplus that only a sweep moves.
+        assert balance["marketplace"] == v[("mp", "totalStake")] + v[("mp", "feeBalance")] + m.stray("marketplace")
         assert v[("mp", "totalStake")] == m.total_provider_stake() and v[("mp", "feeBalance")] == m.fee_balance
-        assert balance["model_registry"] == v[("mr", "totalStake")] == m.total_model_stake()
+        assert balance["model_registry"] == v[("mr", "totalStake")] + m.stray("model_registry")
+        assert v[("mr", "totalStake")] == m.total_model_stake()
         # The pool's ledger is its balance but for MOR sent by plain transfer and not yet absorbed.
         assert balance["pool"] == v[("pool", "poolBalance")] + m.surplus()
         assert v[("pool", "poolBalance")] == m.pool_balance
-        assert balance["router"] == v[("router", "totalLocked")] == m.total_locked()
+        assert balance["router"] == v[("router", "totalLocked")] + m.stray("router")
+        assert v[("router", "totalLocked")] == m.total_locked()
 
     @invariant()
     def budget(self) -> None:
@@ -1537,3 +1601,4 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
             "properties: transactions by function: " + ", ".join(f"{k} {n}" for k, n in world.rule_counts.most_common())
         )
         print("properties: reverts by error: " + ", ".join(f"{k} {n}" for k, n in sorted(world.revert_counts.items())))
+        print(f"properties: stipend sessions checked against the fair share (promise 3): {world.fair_share_checks}")
