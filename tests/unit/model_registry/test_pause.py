@@ -47,13 +47,3 @@ def test_unpause__by_governance__allows_registrations_again(model_registry, owne
     assert events(tx, model_registry.Unpaused) == [{"account": owner.address}]
     model_registry.registerModel("m", CONTENT_ID, TAGS, 0, sender=model_owner)
     assert model_registry.modelCount() == 1
-
-
-def test_pause_and_unpause__by_a_stranger__revert_ownable_unauthorized_account(model_registry, owner, stranger):
-    with ape.reverts(model_registry.OwnableUnauthorizedAccount, account=stranger.address):
-        model_registry.pause(sender=stranger)
-    model_registry.pause(sender=owner)
-    with ape.reverts(model_registry.OwnableUnauthorizedAccount, account=stranger.address):
-        model_registry.unpause(sender=stranger)
-
-    assert model_registry.paused()
