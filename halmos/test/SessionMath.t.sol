@@ -10,7 +10,7 @@ import {Arith} from "./Arith.sol";
 /// @dev Ranges are the contracts' own: prices are uint64 (Marketplace caps maxPrice at 2^64-1 and
 /// the session stores uint64), stakes uint96 (SafeCast in openSession), timestamps uint40
 /// (SafeCast), durations at most maxSessionDuration <= 2^32-1 and at least 1 (minDuration >= 1),
-/// budgetBps in 1..10000 (ComputePool.setBudgetBps), balances uint96.
+/// budgetBps in 1..10000 (a superset of the 1..100 ComputePool.setBudgetBps allows), balances uint96.
 /// The library code is the contracts' code (SessionRouter calls exactly these functions; its
 /// `_stakeBack` is `returned = stake - held` after `heldPart`, and `pay = price * seconds`).
 /// Products and quotients are related only through the lemmas and the DIV/MULMOD axioms of
@@ -144,5 +144,25 @@ contract SessionMathTest is Arith {
         _comm(closingBalance, 10_000);
         _cancel(10_000, q, closingBalance);
         assertLe(budget, closingBalance);
+    }
+
+    /// @notice Promise 2 at the v2 bounds: with `budgetBps` anywhere in 1..100 (the hard bound of
+    /// ComputePool.setBudgetBps), a day's budget is never more than 1% of the previous day's
+    /// closing balance: budget x 10000 <= closing x 100, in exact integers.
+    function check_budgetBound_onePercent(uint96 closingBalance_, uint8 bps_) public view {
+        (uint256 closingBalance, uint256 bps) = (closingBalance_, bps_);
+        vm.assume(bps >= 1 && bps <= 100);
+        uint256 budget = SessionMath.budget(closingBalance, bps);
+        uint256 p;
+        unchecked {
+            p = closingBalance * bps;
+        }
+        _comm(closingBalance, bps);
+        _bound(closingBalance, bps, 2 ** 96, 2 ** 16);
+        uint256 q = _div(p, 10_000);
+        assertEq(budget, q);
+        // q*10000 <= balance*bps <= balance*100.
+        _mono(closingBalance, bps, 100);
+        assertLe(budget * 10_000, closingBalance * 100);
     }
 }
