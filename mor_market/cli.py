@@ -126,6 +126,13 @@ def load_protocol(key: str | None = None) -> Protocol:
     if not path.exists():
         raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
     data = json.loads(path.read_text())["contracts"]
+    from ape import chain
+
+    if len(chain.provider.get_code(data["pool"])) == 0:
+        raise click.ClickException(
+            f"{path.name} names contracts that are not on this chain (a fork is new each run): deploy here first, "
+            "or operate a persistent node (`./dev node`, then --network arbitrum:sepolia:node)"
+        )
     return Protocol(
         mor=Contract(data["mor"], contract_type=project.TestMOR.contract_type),
         model_registry=project.ModelRegistry.at(data["model_registry"]),

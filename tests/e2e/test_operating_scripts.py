@@ -114,3 +114,18 @@ def test_describe_error__raw_revert_data_of_a_custom_error__is_decoded_with_its_
         "PriceOutOfRange(price=1, minimum=10000000000, maximum=10000000000000000)"
     )
     assert describe_error(ContractLogicError("0xdeadbeef")) == "0xdeadbeef"
+
+
+def test_load_protocol__a_record_of_contracts_not_on_this_chain__is_one_line_naming_the_way_out(tmp_path, monkeypatch):
+    from mor_market.cli import load_protocol
+
+    monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
+    nowhere = "0x000000000000000000000000000000000000F00D"
+    names = ("mor", "model_registry", "marketplace", "pool", "router", "reputation")
+    (tmp_path / "arbitrum-sepolia-fork.json").write_text(json.dumps({"contracts": dict.fromkeys(names, nowhere)}))
+
+    with pytest.raises(click.ClickException) as raised:
+        load_protocol()
+
+    message = raised.value.format_message()
+    assert "not on this chain" in message and "./dev node" in message and "\n" not in message
