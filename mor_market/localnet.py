@@ -109,11 +109,12 @@ def balance_slot(uri: str, token: str, probe_holder: str) -> tuple[int, int | No
     slot of the total supply beside it (None if none holds exactly `totalSupply()`)."""
     before = _call_uint(uri, token, BALANCE_OF + _address_word(probe_holder).hex())
     marker = before + 0x5EED
-    candidates = [(_mapping_slot(probe_holder, base), base, base + 2) for base in PLAIN_SLOTS]
-    namespaced = (_mapping_slot(probe_holder, OZ_ERC20_NAMESPACE), None, OZ_ERC20_NAMESPACE + 2)
-    candidates.append(namespaced)
+    # (balance slot, where the total supply would be): two slots after the balances mapping in
+    # OpenZeppelin's layout (balances, allowances, total supply), plain or ERC-7201.
+    bases = [*PLAIN_SLOTS, OZ_ERC20_NAMESPACE]
+    candidates = [(_mapping_slot(probe_holder, base), base + 2) for base in bases]
     supply = _call_uint(uri, token, TOTAL_SUPPLY)
-    for slot, _base, supply_guess in candidates:
+    for slot, supply_guess in candidates:
         saved = _storage(uri, token, slot)
         _set_storage(uri, token, slot, marker)
         found = _call_uint(uri, token, BALANCE_OF + _address_word(probe_holder).hex()) == marker

@@ -128,15 +128,7 @@ contract SessionMathTest is Arith {
     function check_budgetBound(uint96 closingBalance_, uint16 bps_) public view {
         (uint256 closingBalance, uint256 bps) = (closingBalance_, bps_);
         vm.assume(bps >= 1 && bps <= 10_000);
-        uint256 budget = SessionMath.budget(closingBalance, bps);
-        uint256 p;
-        unchecked {
-            p = closingBalance * bps;
-        }
-        _comm(closingBalance, bps);
-        _bound(closingBalance, bps, 2 ** 96, 2 ** 16);
-        uint256 q = _div(p, 10_000);
-        assertEq(budget, q);
+        (uint256 budget, uint256 p, uint256 q) = _budgetQuotient(closingBalance, bps);
         assertLe(budget * 10_000, p);
         assertTrue(p < (budget + 1) * 10_000);
         // q*10000 <= balance*bps <= balance*10000, then cancel 10000.
@@ -152,17 +144,26 @@ contract SessionMathTest is Arith {
     function check_budgetBound_onePercent(uint96 closingBalance_, uint8 bps_) public view {
         (uint256 closingBalance, uint256 bps) = (closingBalance_, bps_);
         vm.assume(bps >= 1 && bps <= 100);
-        uint256 budget = SessionMath.budget(closingBalance, bps);
-        uint256 p;
+        (uint256 budget,,) = _budgetQuotient(closingBalance, bps);
+        // q*10000 <= balance*bps <= balance*100.
+        _mono(closingBalance, bps, 100);
+        assertLe(budget * 10_000, closingBalance * 100);
+    }
+
+    /// @dev The day's budget with the terms both budget proofs reason about: p = balance x bps
+    /// (no wrap: < 2^112) and q = p / 10000 (DIV axiom), and the fact budget == q.
+    function _budgetQuotient(uint256 closingBalance, uint256 bps)
+        internal
+        view
+        returns (uint256 budget, uint256 p, uint256 q)
+    {
+        budget = SessionMath.budget(closingBalance, bps);
         unchecked {
             p = closingBalance * bps;
         }
         _comm(closingBalance, bps);
         _bound(closingBalance, bps, 2 ** 96, 2 ** 16);
-        uint256 q = _div(p, 10_000);
+        q = _div(p, 10_000);
         assertEq(budget, q);
-        // q*10000 <= balance*bps <= balance*100.
-        _mono(closingBalance, bps, 100);
-        assertLe(budget * 10_000, closingBalance * 100);
     }
 }

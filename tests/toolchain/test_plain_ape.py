@@ -5,6 +5,7 @@ local fork of Arbitrum Sepolia, and neither leaves anything that breaks a later 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,8 +78,6 @@ def test_plain_ape_compile__removes_a_stale_dependency_copy_that_would_hide_proj
         assert result.returncode == 0, result.stdout + result.stderr
         assert not DEPENDENCY_COPY.exists()
     finally:
-        import shutil
-
         shutil.rmtree(DEPENDENCY_COPY, ignore_errors=True)
 
 
