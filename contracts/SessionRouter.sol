@@ -5,7 +5,6 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -316,7 +315,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         Params memory params = _params;
         if (mode == Mode.Stipend) {
             // slither-disable-next-line unused-return -- what was paid today does not enter the stipend
-        (uint256 budget,, uint256 poolBalance) = pool.today();
+            (uint256 budget,, uint256 poolBalance) = pool.today();
             duration = SessionMath.stipendDuration(stake, budget, _referenceSupply(poolBalance), price, params.maxDuration);
         } else {
             duration = SessionMath.directDuration(stake, price, params.maxDuration);
@@ -425,7 +424,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
 
     /// @dev `max(pinned, MOR circulating outside the pool)`: a pin can only lower stipends.
     function _referenceSupply(uint256 poolBalance) private view returns (uint256 supply) {
-        supply = Math.max(_params.pinnedSupply, mor.totalSupply() - poolBalance);
+        supply = SessionMath.referenceSupply(_params.pinnedSupply, mor.totalSupply(), poolBalance);
         if (supply == 0) revert ZeroReferenceSupply();
     }
 

@@ -17,6 +17,13 @@ library SessionMath {
         return (closingBalance * budgetBps) / BPS;
     }
 
+    /// @notice The reference supply stipends divide by: `max(pinned, totalSupply - poolLedger)`,
+    /// the pin or the MOR circulating outside the compute pool, whichever is larger.
+    /// @dev A pin can only lower stipends (promise 3): it is never used below circulating.
+    function referenceSupply(uint256 pinned, uint256 totalSupply, uint256 poolLedger) internal pure returns (uint256) {
+        return Math.max(pinned, totalSupply - poolLedger);
+    }
+
     /// @notice Seconds of compute a stipend-mode stake buys:
     /// `min(maxDuration, (stake * budgetToday / referenceSupply) / price)`.
     /// @dev `floor(floor(a / b) / c) == floor(a / (b * c))` for positive integers, so this is the

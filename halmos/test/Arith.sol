@@ -62,6 +62,14 @@ abstract contract Arith is Cheats {
         }
     }
 
+    /// LEMMA check_lemma_mulMono_64_176, _88_166: a < A, x <= y < Y -> a*x <= a*y, for those
+    /// widths (A*Y <= 2^254, so neither product wraps).
+    function _monoW(uint256 a, uint256 x, uint256 y, uint256 aLimit, uint256 yLimit) internal pure {
+        unchecked {
+            vm.assume(!(a < aLimit && x <= y && y < yLimit) || a * x <= a * y);
+        }
+    }
+
     /// LEMMA check_lemma_mulCancel: 1 <= a < 2^40, x, y < 2^200, a*x <= a*y -> x <= y.
     function _cancel(uint256 a, uint256 x, uint256 y) internal pure {
         unchecked {
@@ -84,8 +92,13 @@ abstract contract Arith is Cheats {
     /// LEMMA check_lemma_mulmodMax: a < 2^96, b < 2^40 -> mulmod(a, b, 2^256 - 1) == a*b (so the high
     /// word of OpenZeppelin's mul512 is 0 and mulDiv takes its 256-bit path).
     function _mulmodMax(uint256 a, uint256 b) internal pure {
+        _mulmodMaxW(a, b, 2 ** 96, 2 ** 40);
+    }
+
+    /// LEMMA check_lemma_mulmodMax, _86_80: the same for those widths.
+    function _mulmodMaxW(uint256 a, uint256 b, uint256 aLimit, uint256 bLimit) internal pure {
         unchecked {
-            vm.assume(!(a < 2 ** 96 && b < 2 ** 40) || mulmod(a, b, type(uint256).max) == a * b);
+            vm.assume(!(a < aLimit && b < bLimit) || mulmod(a, b, type(uint256).max) == a * b);
         }
     }
 
@@ -96,6 +109,11 @@ abstract contract Arith is Cheats {
             q = n / d;
             vm.assume(q * d <= n && n - q * d < d);
         }
+    }
+
+    /// LEMMA check_lemma_divLe: d > 0 -> n / d <= n (a quotient never exceeds its dividend).
+    function _divLe(uint256 n, uint256 d) internal pure {
+        vm.assume(d == 0 || n / d <= n);
     }
 
     /// AXIOM (MULMOD): d > 0, x < A, y < B with A*B <= 2^256 (so x*y is the exact product)

@@ -49,6 +49,18 @@ contract LemmasTest is Arith {
         _checkBound(a, b, 2 ** 64, 2 ** 40);
     }
 
+    function check_lemma_mulBound_86_80(uint256 a, uint256 b) public pure {
+        _checkBound(a, b, 2 ** 86, 2 ** 80);
+    }
+
+    function check_lemma_mulBound_64_176(uint256 a, uint256 b) public pure {
+        _checkBound(a, b, 2 ** 64, 2 ** 176);
+    }
+
+    function check_lemma_mulBound_88_166(uint256 a, uint256 b) public pure {
+        _checkBound(a, b, 2 ** 88, 2 ** 166);
+    }
+
     function _checkBound(uint256 a, uint256 b, uint256 aLimit, uint256 bLimit) internal pure {
         vm.assume(a < aLimit && b < bLimit);
         unchecked {
@@ -65,6 +77,38 @@ contract LemmasTest is Arith {
         vm.assume(a < 2 ** 96 && b < 2 ** 40);
         unchecked {
             assertEq(mulmod(a, b, type(uint256).max), a * b);
+        }
+    }
+
+    function check_lemma_mulmodMax_86_80(uint256 a, uint256 b) public pure {
+        vm.assume(a < 2 ** 86 && b < 2 ** 80);
+        unchecked {
+            assertEq(mulmod(a, b, type(uint256).max), a * b);
+        }
+    }
+
+    function check_lemma_divLe(uint256 n, uint256 d) public pure {
+        vm.assume(d > 0);
+        assertLe(n / d, n);
+    }
+
+    function check_lemma_mulMono_64_176(uint256 a, uint256 x, uint256 y) public pure {
+        _checkMono(a, x, y, 2 ** 64, 2 ** 176);
+    }
+
+    function check_lemma_mulMono_88_166(uint256 a, uint256 x, uint256 y) public pure {
+        _checkMono(a, x, y, 2 ** 88, 2 ** 166);
+    }
+
+    /// The mulMono argument at other widths (A*Y <= 2^254): a*y = a*x + a*(y - x), the sum of two
+    /// products below A*Y, so it does not wrap.
+    function _checkMono(uint256 a, uint256 x, uint256 y, uint256 aLimit, uint256 yLimit) internal pure {
+        vm.assume(a < aLimit && x <= y && y < yLimit);
+        _distrib(a, y, x);
+        _bound(a, x, aLimit, yLimit);
+        _bound(a, y - x, aLimit, yLimit);
+        unchecked {
+            assertLe(a * x, a * y);
         }
     }
 

@@ -150,6 +150,66 @@ contract SessionMathTest is Arith {
         assertLe(budget * 10_000, closingBalance * 100);
     }
 
+    /// @notice Promise 3, the stipend bound: whatever reference supply governance pins, a
+    /// stipend-mode session's pay for its full duration is never more than the stake's fair share
+    /// of the day's budget, `stake * budget / circulating` with circulating = totalSupply - pool
+    /// ledger, in exact integers: price x duration x circulating <= stake x budget.
+    /// @dev Ranges: totalSupply < 2^86 (MOR's maximum supply, 42M MOR = 4.2e25 < 2^86 = 7.7e25); the
+    /// pool ledger and the stake are MOR, so at most totalSupply; the pin at most
+    /// SessionRouter.MAX_REFERENCE_SUPPLY (42M MOR); a day's budget at most 1% of a ledger (proved by
+    /// check_budgetBound_onePercent), so < 2^80; price a uint64 (the bid's stored width, above the
+    /// ceiling of 1e17); maxDuration a uint32 (bounded by MAX_DURATION_CEILING). A reference supply
+    /// of 0 makes openSession revert (ZeroReferenceSupply), so it is excluded.
+    function check_stipendBound(
+        uint256 totalSupply,
+        uint256 ledger,
+        uint256 pinned,
+        uint256 stake,
+        uint256 budget,
+        uint64 price,
+        uint32 maxDuration
+    ) public view {
+        vm.assume(totalSupply < 2 ** 86 && ledger <= totalSupply && stake <= totalSupply);
+        vm.assume(pinned <= 42_000_000 ether && budget < 2 ** 80 && price > 0);
+        uint256 circulating = totalSupply - ledger;
+        uint256 supply = SessionMath.referenceSupply(pinned, totalSupply, ledger);
+        assertEq(supply, _max(pinned, circulating)); // the library is this max
+        vm.assume(supply > 0);
+
+        // stipendDuration = min(maxDuration, mulDiv(stake, budget, supply) / price). mul512's
+        // high word is 0 (stake*budget < 2^166), so mulDiv is (stake*budget) / supply.
+        _mulmodMaxW(stake, budget, 2 ** 86, 2 ** 80);
+        uint256 duration = SessionMath.stipendDuration(stake, budget, supply, price, maxDuration);
+        uint256 x;
+        unchecked {
+            x = stake * budget;
+        }
+        _comm(stake, budget);
+        _bound(stake, budget, 2 ** 86, 2 ** 80); // x < 2^166: the exact product
+        uint256 m = _div(x, supply); // the stipend in wei, rounded down
+        uint256 d = _div(m, price); // the seconds it pays for, rounded down
+        assertEq(duration, _min(maxDuration, d));
+        _divLe(x, supply); // m <= x < 2^166
+        _divLe(m, price); // d <= m
+
+        // pay = price*duration <= price*d = d*price <= m.
+        uint256 pay = uint256(price) * duration;
+        _monoW(price, duration, d, 2 ** 64, 2 ** 176);
+        _comm(price, d);
+        assertLe(pay, m);
+        _bound(price, duration, 2 ** 64, 2 ** 40); // pay < 2^104: the exact product
+
+        // pay*circulating <= pay*supply (supply >= circulating) = supply*pay <= supply*m = m*supply <= x.
+        _mono(pay, circulating, supply);
+        _comm(pay, supply);
+        _monoW(supply, pay, m, 2 ** 88, 2 ** 166);
+        _comm(supply, m);
+        _comm(pay, circulating);
+        unchecked {
+            assertLe(pay * circulating, x);
+        }
+    }
+
     /// @dev The day's budget with the terms both budget proofs reason about: p = balance x bps
     /// (no wrap: < 2^112) and q = p / 10000 (DIV axiom), and the fact budget == q.
     function _budgetQuotient(uint256 closingBalance, uint256 bps)
