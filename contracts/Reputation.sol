@@ -105,14 +105,13 @@ contract Reputation is IReputation {
         returns (ReputationMath.Inputs memory)
     {
         return ReputationMath.Inputs({
-            completed: st.completed,
-            disputed: st.disputed,
-            closedEarly: st.closedEarly,
-            receipts: st.receipts,
-            secondsProvided: st.secondsProvided,
+            weight: st.weight,
+            completedWeight: st.completedWeight,
+            disputedWeight: st.disputedWeight,
+            closedEarlyWeight: st.closedEarlyWeight,
+            ttftWeighted: st.ttftWeighted,
+            tpsWeighted: st.tpsWeighted,
             earnings: st.earnings,
-            ttftMsSum: st.ttftMsSum,
-            tpsSum: st.tpsSum,
             pricePerSecond: price,
             minPricePerSecond: minPrice,
             stake: stake

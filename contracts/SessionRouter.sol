@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -34,6 +35,19 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     uint256 public constant MAX_DURATION_CEILING = 7 days;
     /// @notice Highest pinned reference supply: MOR's maximum supply, 42,000,000 MOR.
     uint256 public constant MAX_REFERENCE_SUPPLY = 42_000_000 ether;
+    /// @notice Receipt bounds: time to first token 1 ms .. 10 minutes (a first token later than
+    /// that is no service), tokens per second 1 .. 100,000 (beyond any model served today).
+    uint256 public constant MIN_TTFT_MS = 1;
+    uint256 public constant MAX_TTFT_MS = 600_000;
+    uint256 public constant MIN_TOKENS_PER_SECOND = 1;
+    uint256 public constant MAX_TOKENS_PER_SECOND = 100_000;
+    /// @notice The stake unit of a statistic's weight: weights are `floor(stake / 1e15) *
+    /// seconds`, milli-MOR-seconds, so 72-bit sums cannot overflow (the whole MOR supply at
+    /// stake on one pair for 3,500 years stays below 2^72).
+    uint256 public constant WEIGHT_UNIT = 1e15;
+    /// @notice A session's pay counts towards `earnings` at most `stake * seconds / 1 day`: a
+    /// provider cannot show more earnings than the MOR-seconds behind them, whatever its price.
+    uint256 public constant EARNINGS_PERIOD = 1 days;
 
     /// @notice EIP-712 type of a provider's approval to open a session.
     bytes32 public constant APPROVAL_TYPEHASH =
@@ -67,7 +81,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         uint96 totalLocked;
     }
 
-    uint256 private constant _DISPUTED = 1;
+    uint256 private constant _BY_CONSUMER = 1;
     uint256 private constant _CLOSED_EARLY = 2;
     uint256 private constant _RECEIPT = 4;
 
@@ -135,6 +149,10 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         bytes calldata receipt
     ) external nonReentrant {
         if (block.timestamp > deadline) revert ReceiptExpired(deadline);
+        if (
+            ttftMs < MIN_TTFT_MS || ttftMs > MAX_TTFT_MS || tokensPerSecond < MIN_TOKENS_PER_SECOND
+                || tokensPerSecond > MAX_TOKENS_PER_SECOND
+        ) revert ReceiptOutOfBounds(ttftMs, tokensPerSecond);
         address provider = _sessions[sessionId].provider;
         // An unknown session has no provider: name the real fault, not the zero signer's.
         if (provider == address(0)) revert UnknownSession(sessionId);
@@ -266,7 +284,11 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         if (_sessions[sessionId].openedAt != 0) revert ApprovalAlreadyUsed(sessionId);
         Session memory opened;
         {
-            (address provider, uint32 modelId, uint256 price) = _approvedBid(bidId, nonce, deadline, approval);
+            (address provider, uint32 modelId, uint256 price, address signer) =
+                _approvedBid(bidId, nonce, deadline, approval);
+            // Self-dealing: the pay would go back to the consumer's own side.
+            bool selfDealt = msg.sender == provider || msg.sender == signer;
+            if (selfDealt && mode == Mode.Stipend) revert SelfDealtStipend(bidId, msg.sender);
             uint256 duration = _duration(stake, mode, price);
             opened = Session({
                 provider: provider,
@@ -276,7 +298,8 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
                 openedAt: SafeCast.toUint40(block.timestamp),
                 endsAt: SafeCast.toUint40(block.timestamp + duration),
                 closedAt: 0,
-                mode: mode
+                mode: mode,
+                selfDealt: selfDealt
             });
         }
 
@@ -300,10 +323,9 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     function _approvedBid(uint256 bidId, uint96 nonce, uint256 deadline, bytes calldata approval)
         private
         view
-        returns (address provider, uint32 modelId, uint256 price)
+        returns (address provider, uint32 modelId, uint256 price, address signer)
     {
         if (block.timestamp > deadline) revert ApprovalExpired(deadline);
-        address signer;
         (provider, modelId, price, signer) = marketplace.activeBid(bidId);
         if (!SignatureChecker.isValidSignatureNow(signer, _approvalDigest(bidId, msg.sender, nonce, deadline), approval)) {
             revert InvalidApprovalSignature(signer);
@@ -338,10 +360,13 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         // --- Effects
         uint256 secondsProvided = SessionMath.secondsProvided(m.openedAt, m.endsAt, block.timestamp);
         uint256 pay = m.pricePerSecond * secondsProvided;
-        uint256 flags = (!hasReceipt && msg.sender == consumer ? _DISPUTED : 0)
-            | (beforeEnd && msg.sender == consumer ? _CLOSED_EARLY : 0) | (hasReceipt ? _RECEIPT : 0);
+        // Only the consumer rates: its close is completed with a receipt, disputed without.
+        uint256 flags = msg.sender == consumer
+            ? _BY_CONSUMER | (beforeEnd ? _CLOSED_EARLY : 0) | (hasReceipt ? _RECEIPT : 0)
+            : 0;
         _sessions[sessionId].closedAt = SafeCast.toUint40(block.timestamp);
-        _record(m.provider, m.modelId, secondsProvided, pay, flags, ttftMs, tokensPerSecond);
+        uint256 weight = _record(m, secondsProvided, pay, flags, ttftMs, tokensPerSecond);
+        if (weight == 0) flags = 0; // nothing recorded, so nothing rated
         uint256 released = _releaseHold(consumer);
         (uint256 returned, uint256 held) = _stakeBack(m, consumer, pay);
         // The stake leaves the router but for the held part; a released hold leaves too.
@@ -353,10 +378,11 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
             pay,
             returned,
             held,
-            flags & _DISPUTED != 0,
+            weight,
+            flags & (_BY_CONSUMER | _RECEIPT) == _BY_CONSUMER,
             flags & _CLOSED_EARLY != 0
         );
-        if (hasReceipt) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
+        if (flags & _RECEIPT != 0) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
 
         // --- Interactions
         if (pay > 0) {
@@ -384,30 +410,42 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         }
     }
 
+    /// @dev Adds a closing session to its pair's statistics, weighted by its MOR-seconds at
+    /// stake; returns the weight (0: nothing recorded, for a self-dealt session or one of no
+    /// weight). `flags` say whether the consumer closed (a rating), early, with a receipt.
     function _record(
-        address provider,
-        uint32 modelId,
+        Session memory m,
         uint256 secondsProvided,
         uint256 pay,
         uint256 flags,
         uint32 ttftMs,
         uint32 tokensPerSecond
-    ) private {
-        Stats storage st = _stats[provider][modelId];
-        // Cannot overflow for any reachable history: counts grow by one per session (2^32
-        // sessions per pair), seconds by at most 2^32 per session, earnings by at most a
-        // session's stake (< 2^96), sums by at most 2^32 per receipt.
+    ) private returns (uint256 weight) {
+        if (m.selfDealt) return 0;
+        weight = (m.stake / WEIGHT_UNIT) * secondsProvided;
+        if (weight == 0) return 0;
+        uint256 counted = Math.min(pay, (uint256(m.stake) * secondsProvided) / EARNINGS_PERIOD);
+        Stats storage st = _stats[m.provider][m.modelId];
+        // Cannot overflow for any reachable history: a weight is at most 2^47 x 2^20 and every
+        // weight sum is bounded by the whole MOR supply (< 2^36 milli-MOR) at stake for the time
+        // elapsed (< 2^72 for 3,500 years); weighted measurement sums are below 2^72 x 2^20;
+        // counted earnings below the supply per day (< 2^112 for a million years); seconds and
+        // counts grow by one session per transaction.
         unchecked {
-            if (flags & _DISPUTED != 0) ++st.disputed;
-            else ++st.completed;
-            if (flags & _CLOSED_EARLY != 0) ++st.closedEarly;
+            st.weight += uint72(weight);
             st.secondsProvided += uint64(secondsProvided);
-            st.earnings += uint128(pay);
+            st.earnings += uint112(counted);
+            if (flags & _BY_CONSUMER == 0) return weight;
             if (flags & _RECEIPT != 0) {
-                ++st.receipts;
-                st.ttftMsSum += ttftMs;
-                st.tpsSum += tokensPerSecond;
+                st.completedWeight += uint72(weight);
+                ++st.completed;
+                st.ttftWeighted += uint112(weight * ttftMs);
+                st.tpsWeighted += uint112(weight * tokensPerSecond);
+            } else {
+                st.disputedWeight += uint72(weight);
+                ++st.disputed;
             }
+            if (flags & _CLOSED_EARLY != 0) st.closedEarlyWeight += uint72(weight);
         }
     }
 

@@ -7,26 +7,37 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, fields
 
 WAD = 10**18
-NEUTRAL = WAD // 2
-EXPERIENCE_HALF = 86_400
+MILLI_MOR = 10**15  # SessionRouter.WEIGHT_UNIT: weights are milli-MOR-seconds
+DAY = 86_400
+PRIOR_WEIGHT = 10 * 1000 * DAY  # 10 MOR-days
+EXPERIENCE_HALF = 100 * 1000 * DAY  # 100 MOR-days
 EARNINGS_HALF = 100 * 10**18
 LAG_HALF_MS = 1_000
 SPEED_HALF_TPS = 50
 STAKE_HALF = 1_000 * 10**18
 
 
+def session_weight(stake: int, seconds: int) -> int:
+    """A session's weight in the statistics: floor(stake / 1e15) x seconds (milli-MOR-seconds)."""
+    return stake // MILLI_MOR * seconds
+
+
+def counted_earnings(pay: int, stake: int, seconds: int) -> int:
+    """What a session's pay adds to `earnings`: at most its stake per day of MOR-seconds."""
+    return min(pay, stake * seconds // DAY)
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What a score is computed from (ReputationMath.Inputs, field for field)."""
 
-    completed: int = 0
-    disputed: int = 0
-    closed_early: int = 0
-    receipts: int = 0
-    seconds_provided: int = 0
+    weight: int = 0
+    completed_weight: int = 0
+    disputed_weight: int = 0
+    closed_early_weight: int = 0
+    ttft_weighted: int = 0
+    tps_weighted: int = 0
     earnings: int = 0
-    ttft_ms_sum: int = 0
-    tps_sum: int = 0
     price_per_second: int = 1
     min_price_per_second: int = 1
     stake: int = 0
@@ -42,14 +53,13 @@ class Inputs:
 
 
 _CAMEL = [
-    "completed",
-    "disputed",
-    "closedEarly",
-    "receipts",
-    "secondsProvided",
+    "weight",
+    "completedWeight",
+    "disputedWeight",
+    "closedEarlyWeight",
+    "ttftWeighted",
+    "tpsWeighted",
     "earnings",
-    "ttftMsSum",
-    "tpsSum",
     "pricePerSecond",
     "minPricePerSecond",
     "stake",
@@ -81,25 +91,25 @@ class Weights:
 BALANCED = Weights(1, 1, 1, 1, 1, 1, 1, 1, 1)
 
 
-def _share(a: int, b: int) -> int:
-    return NEUTRAL if b == 0 else a * WAD // b
-
-
 def _ratio(a: int, b: int) -> int:
     return 0 if b == 0 else min(WAD, a * WAD // b)
 
 
 def components(x: Inputs) -> dict[str, int]:
-    """Each component's goodness in [0, WAD], as named in Weights."""
-    sessions = x.completed + x.disputed
+    """Each component's goodness in [0, WAD], as named in Weights (ReputationMath.components)."""
+    half = PRIOR_WEIGHT // 2
+    every = x.weight + PRIOR_WEIGHT
+    rated = x.completed_weight + PRIOR_WEIGHT
     return {
-        "reliability": _share(x.completed, sessions),
-        "disputes": _ratio(1, 1 + x.disputed),
-        "early_closes": _share(sessions - x.closed_early, sessions),
-        "experience": _ratio(x.seconds_provided, x.seconds_provided + EXPERIENCE_HALF),
+        "reliability": _ratio(x.completed_weight + half, every),
+        "disputes": _ratio(x.weight - x.disputed_weight + half, every),
+        "early_closes": _ratio(x.weight - x.closed_early_weight + half, every),
+        "experience": _ratio(x.weight, x.weight + EXPERIENCE_HALF),
         "earnings": _ratio(x.earnings, x.earnings + EARNINGS_HALF),
-        "lag": _share(LAG_HALF_MS * x.receipts, LAG_HALF_MS * x.receipts + x.ttft_ms_sum),
-        "speed": _share(x.tps_sum, x.tps_sum + SPEED_HALF_TPS * x.receipts),
+        "lag": _ratio(LAG_HALF_MS * rated, LAG_HALF_MS * (rated + PRIOR_WEIGHT) + x.ttft_weighted),
+        "speed": _ratio(
+            x.tps_weighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tps_weighted + SPEED_HALF_TPS * (rated + PRIOR_WEIGHT)
+        ),
         "price": _ratio(x.min_price_per_second, x.price_per_second),
         "stake": _ratio(x.stake, x.stake + STAKE_HALF),
     }

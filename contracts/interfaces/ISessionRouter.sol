@@ -17,7 +17,9 @@ interface ISessionRouter is ISurplusSweep {
     }
 
     /// @notice A session. Slot layout: [provider 160 | price 64 | modelId 32],
-    /// [stake 96 | openedAt 40 | endsAt 40 | closedAt 40 | mode 8].
+    /// [stake 96 | openedAt 40 | endsAt 40 | closedAt 40 | mode 8 | selfDealt 8].
+    /// `selfDealt`: the consumer was the bid's provider or its signer when the session opened
+    /// (only possible in direct mode); such a session writes no statistic.
     struct Session {
         address provider;
         uint64 pricePerSecond;
@@ -27,18 +29,28 @@ interface ISessionRouter is ISurplusSweep {
         uint40 endsAt;
         uint40 closedAt;
         Mode mode;
+        bool selfDealt;
     }
 
-    /// @notice Statistics of a (provider, model) pair. Means are `sum / receipts`.
+    /// @notice Statistics of a (provider, model) pair (PROTOCOL.md §6), weighted by MOR-seconds
+    /// at stake: a session's weight is `floor(stake / 1e15) * secondsProvided`, in
+    /// milli-MOR-seconds. Self-dealt sessions and sessions of weight 0 (no second provided, or a
+    /// stake below 0.001 MOR) record nothing. Only the consumer's close rates a session:
+    /// with the provider's receipt it is completed (its measurements count), without one
+    /// disputed; a close by anyone else adds to `weight`, `secondsProvided` and `earnings` only.
+    /// Slots: [weight | completedWeight | disputedWeight | disputed],
+    /// [closedEarlyWeight | secondsProvided | earnings], [ttftWeighted | tpsWeighted | completed].
     struct Stats {
-        uint32 completed;
-        uint32 disputed;
-        uint32 closedEarly;
-        uint32 receipts;
-        uint64 secondsProvided;
-        uint128 earnings;
-        uint64 ttftMsSum;
-        uint64 tpsSum;
+        uint72 weight; // every recorded session
+        uint72 completedWeight; // closed by the consumer with a receipt
+        uint72 disputedWeight; // closed by the consumer without a receipt
+        uint32 disputed; // number of disputed sessions
+        uint72 closedEarlyWeight; // closed by the consumer before the end
+        uint64 secondsProvided; // seconds provided, unweighted
+        uint112 earnings; // pay counted at most `stake * seconds / 1 day` per session, MOR wei
+        uint112 ttftWeighted; // sum of weight x time to first token (ms) of completed sessions
+        uint112 tpsWeighted; // sum of weight x tokens per second of completed sessions
+        uint32 completed; // number of completed sessions
     }
 
     /// @notice The stake is zero.
@@ -65,6 +77,12 @@ interface ISessionRouter is ISurplusSweep {
     error ReceiptExpired(uint256 deadline);
     /// @notice The receipt is not signed by the provider's signer `signer`.
     error InvalidReceiptSignature(address signer);
+    /// @notice A stipend-mode session whose consumer is the bid's provider or its signer:
+    /// self-dealt sessions may only pay from their own stake (direct mode).
+    error SelfDealtStipend(uint256 bidId, address consumer);
+    /// @notice A receipt's measurements lie outside the physical bounds (time to first token
+    /// 1..600,000 ms, tokens per second 1..100,000).
+    error ReceiptOutOfBounds(uint32 ttftMs, uint32 tokensPerSecond);
     /// @notice No held stake has been released yet.
     error NothingToWithdraw(uint256 held);
 
@@ -81,6 +99,8 @@ interface ISessionRouter is ISurplusSweep {
     );
     /// @notice A session was closed by `closer`. `paid` is price × `secondsProvided`; the
     /// consumer got `returned` back now and `held` is held until the start of the next day.
+    /// `weight` is what the close added to its pair's statistics (0: nothing); `disputed` and
+    /// `closedEarly` say how the consumer's close rated it (never set by another closer).
     event SessionClosed(
         uint256 indexed sessionId,
         address indexed closer,
@@ -88,10 +108,11 @@ interface ISessionRouter is ISurplusSweep {
         uint256 paid,
         uint256 returned,
         uint256 held,
+        uint256 weight,
         bool disputed,
         bool closedEarly
     );
-    /// @notice A close carried the provider's receipt with these measurements.
+    /// @notice The consumer closed with the provider's receipt: its measurements count.
     event ReceiptRecorded(uint256 indexed sessionId, uint256 ttftMs, uint256 tokensPerSecond);
     /// @notice A consumer's held stake, released at the start of a later day, was returned
     /// (paid out, or counted towards a new session's stake).
@@ -102,7 +123,8 @@ interface ISessionRouter is ISurplusSweep {
     /// @notice Opens a session on `bidId`, locking `stake` MOR of the caller.
     /// @dev Requirements: not paused; `stake > 0`; the approval (bid, caller, nonce, deadline)
     /// is signed by the provider's signer (EOA or ERC-1271), unexpired and unused; the bid is
-    /// active; the stake buys at least `minSessionDuration` seconds. Held stake released
+    /// active; the stake buys at least `minSessionDuration` seconds; a caller that is the
+    /// bid's provider or its signer opens in direct mode only (`SelfDealtStipend`). Held stake released
     /// earlier counts towards `stake`; the rest is pulled with `transferFrom`.
     /// @param bidId The bid.
     /// @param nonce The approval's nonce; the session id is `consumer << 96 | nonce`.
@@ -144,15 +166,18 @@ interface ISessionRouter is ISurplusSweep {
     ) external returns (uint256 sessionId);
 
     /// @notice Closes a session without a receipt. By the consumer this is a dispute (the
-    /// provider is still paid for the seconds provided).
+    /// provider is still paid for the seconds provided); by anyone else it records no rating.
     /// @dev Requirements: the session is open; the caller is the consumer, the provider or its
     /// signer, or the session's end time has passed (then anyone).
     /// @param sessionId The session.
     function closeSession(uint256 sessionId) external;
 
-    /// @notice Closes a session with the provider's EIP-712 receipt: not a dispute.
+    /// @notice Closes a session with the provider's EIP-712 receipt. By the consumer the session
+    /// is completed and the measurements count; by anyone else it pays the same and records no
+    /// rating and no measurement.
     /// @dev Requirements: as `closeSession`; the receipt is signed by the provider's signer and
-    /// unexpired.
+    /// unexpired; 1 <= ttftMs <= 600,000 and 1 <= tokensPerSecond <= 100,000
+    /// (`ReceiptOutOfBounds`).
     /// @param sessionId The session.
     /// @param ttftMs Measured time to first token, in milliseconds.
     /// @param tokensPerSecond Measured tokens per second.

@@ -6,30 +6,37 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @title ReputationMath
 /// @notice The reputation score of a (provider, model) pair: a weighted mean, with the caller's
 /// weights, of nine "goodness" components, each a fraction in [0, 1] scaled by WAD = 1e18.
-/// @dev Every component is an integer division rounded down (a score is never rounded up).
-/// Components with no data to judge on (no sessions, no receipts) are NEUTRAL = 0.5, so a
-/// newcomer sits in the middle of the ranking on those and can be found.
-///   reliability  completed / (completed + disputed)                 neutral without sessions
-///   disputes     1 / (1 + disputed)                                 absolute penalty per dispute
-///   earlyCloses  (sessions - closedEarly) / sessions                neutral without sessions
-///   experience   seconds / (seconds + 1 day)                        0 without history
-///   earnings     earnings / (earnings + 100 MOR)                    0 without history
-///   lag          1000 ms / (1000 ms + mean ttft)                    neutral without receipts
-///   speed        mean tps / (mean tps + 50)                         neutral without receipts
-///   price        minPricePerSecond / pricePerSecond                 1 at the governance floor
-///   stake        stake / (stake + 1000 MOR)                         0 without stake
-/// Means are exact: `1000 / (1000 + sum / n) == 1000 n / (1000 n + sum)`.
-/// Overflow: counts < 2^32, seconds and sums < 2^64, earnings < 2^128, stake < 2^88, prices
-/// < 2^64; every product below is at most 2^128 * 2^60 and goes through mulDiv; weights are
-/// uint16, so `sum(weight * component) < 9 * 2^16 * 2^60`.
+/// @dev Every statistic is weighted by MOR-seconds at stake (milli-MOR x seconds, see
+/// ISessionRouter.Stats): W every recorded session, Wc completed, Wd disputed, We closed early by
+/// the consumer, T and S the weighted sums of time to first token and tokens per second over
+/// completed sessions, E the counted earnings. Rates and means start from a prior of P =
+/// PRIOR_WEIGHT MOR-seconds at the neutral value, so there is no special case without data
+/// and a newcomer starts at 0.5:
+///   reliability  (Wc + P/2) / (W + P)             completed share (a close by anyone but
+///                                                 the consumer never counts as completed)
+///   disputes     (W - Wd + P/2) / (W + P)         one minus the disputed share
+///   earlyCloses  (W - We + P/2) / (W + P)         one minus the share closed early
+///   experience   W / (W + EXPERIENCE_HALF)        0 without history
+///   earnings     E / (E + EARNINGS_HALF)          0 without history
+///   lag          1000 / (1000 + mean ttft)        mean ttft = (T + 1000 P) / (Wc + P)
+///   speed        mean tps / (mean tps + 50)       mean tps = (S + 50 P) / (Wc + P)
+///   price        minPricePerSecond / pricePerSecond    1 at the governance floor
+///   stake        stake / (stake + 1000 MOR)       0 without stake
+/// Every component is one integer division rounded down (a score is never rounded up).
+/// Overflow: weights < 2^72, T and S < 2^112, E < 2^112, stake < 2^96, prices < 2^64; every
+/// product below is at most 2^115 x 2^60 and goes through mulDiv; weights are uint16, so
+/// `sum(weight * component) < 9 * 2^16 * 2^60`.
 library ReputationMath {
     /// @notice Fixed-point one.
     uint256 internal constant WAD = 1e18;
-    /// @notice Score of a component with no data.
-    uint256 internal constant NEUTRAL = WAD / 2;
-    /// @notice Seconds provided at which experience is 0.5.
-    uint256 internal constant EXPERIENCE_HALF = 1 days;
-    /// @notice Earnings at which the earnings component is 0.5.
+    /// @notice The prior: 10 MOR-days (in milli-MOR-seconds) of neutral sessions. A newcomer's
+    /// completed share goes from 0.5 to 0.9 after 4 P = 40 MOR-days of completed sessions (1,000
+    /// MOR at stake for about an hour, or 100 MOR for ten): more than any single trial session,
+    /// less than a day of one real consumer's use.
+    uint256 internal constant PRIOR_WEIGHT = 10 * 1000 * 1 days;
+    /// @notice MOR-seconds served at which experience is 0.5: 100 MOR-days.
+    uint256 internal constant EXPERIENCE_HALF = 100 * 1000 * 1 days;
+    /// @notice Counted earnings at which the earnings component is 0.5.
     uint256 internal constant EARNINGS_HALF = 100e18;
     /// @notice Mean time to first token, in ms, at which lag is 0.5.
     uint256 internal constant LAG_HALF_MS = 1000;
@@ -40,14 +47,13 @@ library ReputationMath {
 
     /// @notice What a score is computed from.
     struct Inputs {
-        uint256 completed;
-        uint256 disputed;
-        uint256 closedEarly;
-        uint256 receipts;
-        uint256 secondsProvided;
+        uint256 weight;
+        uint256 completedWeight;
+        uint256 disputedWeight;
+        uint256 closedEarlyWeight;
+        uint256 ttftWeighted;
+        uint256 tpsWeighted;
         uint256 earnings;
-        uint256 ttftMsSum;
-        uint256 tpsSum;
         uint256 pricePerSecond;
         uint256 minPricePerSecond;
         uint256 stake;
@@ -74,23 +80,31 @@ library ReputationMath {
         uint256 totalWeight = uint256(w.reliability) + w.disputes + w.earlyCloses + w.experience + w.earnings + w.lag
             + w.speed + w.price + w.stake;
         if (totalWeight == 0) revert ZeroWeights();
-        uint256 sessions = x.completed + x.disputed;
-        uint256 weighted = w.reliability * _share(x.completed, sessions) + w.disputes * _ratio(1, 1 + x.disputed)
-            + w.earlyCloses * _share(sessions - x.closedEarly, sessions)
-            + w.experience * _ratio(x.secondsProvided, x.secondsProvided + EXPERIENCE_HALF)
-            + w.earnings * _ratio(x.earnings, x.earnings + EARNINGS_HALF)
-            + w.lag * _share(LAG_HALF_MS * x.receipts, LAG_HALF_MS * x.receipts + x.ttftMsSum)
-            + w.speed * _share(x.tpsSum, x.tpsSum + SPEED_HALF_TPS * x.receipts)
-            + w.price * _ratio(x.minPricePerSecond, x.pricePerSecond) + w.stake * _ratio(x.stake, x.stake + STAKE_HALF);
+        uint256[9] memory c = components(x);
+        uint256 weighted = w.reliability * c[0] + w.disputes * c[1] + w.earlyCloses * c[2] + w.experience * c[3]
+            + w.earnings * c[4] + w.lag * c[5] + w.speed * c[6] + w.price * c[7] + w.stake * c[8];
         return weighted / totalWeight;
     }
 
-    /// @dev `a / b` in WAD, NEUTRAL when there is nothing to judge (`b == 0`).
-    function _share(uint256 a, uint256 b) private pure returns (uint256) {
-        return b == 0 ? NEUTRAL : Math.mulDiv(a, WAD, b);
+    /// @notice The nine components in [0, WAD], in the order of `Weights`.
+    function components(Inputs memory x) internal pure returns (uint256[9] memory c) {
+        uint256 half = PRIOR_WEIGHT / 2;
+        uint256 all = x.weight + PRIOR_WEIGHT;
+        c[0] = _ratio(x.completedWeight + half, all);
+        c[1] = _ratio(x.weight - x.disputedWeight + half, all);
+        c[2] = _ratio(x.weight - x.closedEarlyWeight + half, all);
+        c[3] = _ratio(x.weight, x.weight + EXPERIENCE_HALF);
+        c[4] = _ratio(x.earnings, x.earnings + EARNINGS_HALF);
+        uint256 rated = x.completedWeight + PRIOR_WEIGHT; // the means' denominator
+        c[5] = _ratio(LAG_HALF_MS * rated, LAG_HALF_MS * (rated + PRIOR_WEIGHT) + x.ttftWeighted);
+        c[6] = _ratio(
+            x.tpsWeighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tpsWeighted + SPEED_HALF_TPS * (rated + PRIOR_WEIGHT)
+        );
+        c[7] = _ratio(x.minPricePerSecond, x.pricePerSecond);
+        c[8] = _ratio(x.stake, x.stake + STAKE_HALF);
     }
 
-    /// @dev `a / b` in WAD, capped at WAD; 0 when `b == 0`.
+    /// @dev `a / b` in WAD, capped at WAD; 0 when `b == 0` (only a price or a stake can be 0).
     function _ratio(uint256 a, uint256 b) private pure returns (uint256) {
         return b == 0 ? 0 : Math.min(WAD, Math.mulDiv(a, WAD, b));
     }
