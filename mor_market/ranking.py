@@ -96,19 +96,23 @@ def _ratio(a: int, b: int) -> int:
 
 
 def components(x: Inputs) -> dict[str, int]:
-    """Each component's goodness in [0, WAD], as named in Weights (ReputationMath.components)."""
+    """Each component's goodness in [0, WAD], as named in Weights (ReputationMath.components).
+    Raises on weights no history can produce (a part larger than the whole), where the contract
+    reverts on underflow."""
+    rated = x.completed_weight + x.disputed_weight
+    if x.closed_early_weight > rated:
+        raise ValueError("the early-closed weight is a part of the rated weight")
     half = PRIOR_WEIGHT // 2
-    every = x.weight + PRIOR_WEIGHT
-    rated = x.completed_weight + PRIOR_WEIGHT
+    measured = x.completed_weight + PRIOR_WEIGHT
     return {
-        "reliability": _ratio(x.completed_weight + half, every),
-        "disputes": _ratio(x.weight - x.disputed_weight + half, every),
-        "early_closes": _ratio(x.weight - x.closed_early_weight + half, every),
+        "reliability": _ratio(x.completed_weight + half, x.weight + PRIOR_WEIGHT),
+        "disputes": _ratio(x.completed_weight + half, rated + PRIOR_WEIGHT),
+        "early_closes": _ratio(rated - x.closed_early_weight + half, rated + PRIOR_WEIGHT),
         "experience": _ratio(x.weight, x.weight + EXPERIENCE_HALF),
         "earnings": _ratio(x.earnings, x.earnings + EARNINGS_HALF),
-        "lag": _ratio(LAG_HALF_MS * rated, LAG_HALF_MS * (rated + PRIOR_WEIGHT) + x.ttft_weighted),
+        "lag": _ratio(LAG_HALF_MS * measured, LAG_HALF_MS * (measured + PRIOR_WEIGHT) + x.ttft_weighted),
         "speed": _ratio(
-            x.tps_weighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tps_weighted + SPEED_HALF_TPS * (rated + PRIOR_WEIGHT)
+            x.tps_weighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tps_weighted + SPEED_HALF_TPS * (measured + PRIOR_WEIGHT)
         ),
         "price": _ratio(x.min_price_per_second, x.price_per_second),
         "stake": _ratio(x.stake, x.stake + STAKE_HALF),

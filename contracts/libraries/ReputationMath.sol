@@ -11,11 +11,15 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// the consumer, T and S the weighted sums of time to first token and tokens per second over
 /// completed sessions, E the counted earnings. Rates and means start from a prior of P =
 /// PRIOR_WEIGHT MOR-seconds at the neutral value, so there is no special case without data
-/// and a newcomer starts at 0.5:
-///   reliability  (Wc + P/2) / (W + P)             completed share (a close by anyone but
-///                                                 the consumer never counts as completed)
-///   disputes     (W - Wd + P/2) / (W + P)         one minus the disputed share
-///   earlyCloses  (W - We + P/2) / (W + P)         one minus the share closed early
+/// and a newcomer starts at 0.5. Wr = Wc + Wd is the weight the consumers rated:
+///   reliability  (Wc + P/2) / (W + P)             completed share of all MOR-seconds served:
+///                                                 a session nobody rated (closed by the
+///                                                 provider, its signer or a keeper) is not
+///                                                 completed, exactly like a disputed one
+///   disputes     (Wr - Wd + P/2) / (Wr + P)       one minus the disputed share of the rated
+///   earlyCloses  (Wr - We + P/2) / (Wr + P)       one minus the closed-early share of the rated
+/// So a close by anyone but the consumer never raises a component that judges service: it
+/// lowers reliability as a dispute would and leaves the consumers' verdicts as they were.
 ///   experience   W / (W + EXPERIENCE_HALF)        0 without history
 ///   earnings     E / (E + EARNINGS_HALF)          0 without history
 ///   lag          1000 / (1000 + mean ttft)        mean ttft = (T + 1000 P) / (Wc + P)
@@ -89,16 +93,16 @@ library ReputationMath {
     /// @notice The nine components in [0, WAD], in the order of `Weights`.
     function components(Inputs memory x) internal pure returns (uint256[9] memory c) {
         uint256 half = PRIOR_WEIGHT / 2;
-        uint256 all = x.weight + PRIOR_WEIGHT;
-        c[0] = _ratio(x.completedWeight + half, all);
-        c[1] = _ratio(x.weight - x.disputedWeight + half, all);
-        c[2] = _ratio(x.weight - x.closedEarlyWeight + half, all);
+        uint256 rated = x.completedWeight + x.disputedWeight;
+        c[0] = _ratio(x.completedWeight + half, x.weight + PRIOR_WEIGHT);
+        c[1] = _ratio(x.completedWeight + half, rated + PRIOR_WEIGHT);
+        c[2] = _ratio(rated - x.closedEarlyWeight + half, rated + PRIOR_WEIGHT);
         c[3] = _ratio(x.weight, x.weight + EXPERIENCE_HALF);
         c[4] = _ratio(x.earnings, x.earnings + EARNINGS_HALF);
-        uint256 rated = x.completedWeight + PRIOR_WEIGHT; // the means' denominator
-        c[5] = _ratio(LAG_HALF_MS * rated, LAG_HALF_MS * (rated + PRIOR_WEIGHT) + x.ttftWeighted);
+        uint256 measured = x.completedWeight + PRIOR_WEIGHT; // the means' denominator
+        c[5] = _ratio(LAG_HALF_MS * measured, LAG_HALF_MS * (measured + PRIOR_WEIGHT) + x.ttftWeighted);
         c[6] = _ratio(
-            x.tpsWeighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tpsWeighted + SPEED_HALF_TPS * (rated + PRIOR_WEIGHT)
+            x.tpsWeighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tpsWeighted + SPEED_HALF_TPS * (measured + PRIOR_WEIGHT)
         );
         c[7] = _ratio(x.minPricePerSecond, x.pricePerSecond);
         c[8] = _ratio(x.stake, x.stake + STAKE_HALF);

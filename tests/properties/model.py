@@ -41,6 +41,9 @@ MAX_BID_FEE = 10 * MOR_WEI
 MAX_MIN_STAKE = 100_000 * MOR_WEI
 DURATION_FLOOR, DURATION_CEILING = 60, WEEK
 MAX_REFERENCE_SUPPLY = 42_000_000 * MOR_WEI
+WEIGHT_UNIT = 10**15  # a statistic's weight is floor(stake / 1e15) x seconds: milli-MOR-seconds
+TTFT_BOUNDS = (1, 600_000)  # a receipt's time to first token, ms
+TPS_BOUNDS = (1, 100_000)  # a receipt's tokens per second
 
 
 def check_bounds(name: str, value: int, minimum: int, maximum: int) -> None:
@@ -182,6 +185,7 @@ class Session:
     ends_at: int
     mode: int
     closed_at: int = 0
+    self_dealt: bool = False  # consumer was the provider or its signer at opening
 
 
 @dataclass
@@ -192,26 +196,55 @@ class Hold:
 
 @dataclass
 class Stats:
-    completed: int = 0
+    """A (provider, model) pair's statistics, weighted by MOR-seconds (PROTOCOL.md §6), in the
+    order of ISessionRouter.Stats."""
+
+    weight: int = 0
+    completed_weight: int = 0
+    disputed_weight: int = 0
     disputed: int = 0
-    closed_early: int = 0
-    receipts: int = 0
+    closed_early_weight: int = 0
     seconds_provided: int = 0
     earnings: int = 0
-    ttft_ms_sum: int = 0
-    tps_sum: int = 0
+    ttft_weighted: int = 0
+    tps_weighted: int = 0
+    completed: int = 0
 
     def as_tuple(self) -> tuple[int, ...]:
         return (
-            self.completed,
+            self.weight,
+            self.completed_weight,
+            self.disputed_weight,
             self.disputed,
-            self.closed_early,
-            self.receipts,
+            self.closed_early_weight,
             self.seconds_provided,
             self.earnings,
-            self.ttft_ms_sum,
-            self.tps_sum,
+            self.ttft_weighted,
+            self.tps_weighted,
+            self.completed,
         )
+
+    def record(self, stake: int, seconds: int, pay: int, rating: str | None, early: bool, receipt: tuple | None) -> int:
+        """Adds one close; returns its weight (0: nothing recorded). `rating` is None (not the
+        consumer's close), "completed" or "disputed"."""
+        weight = stake // WEIGHT_UNIT * seconds
+        if weight == 0:
+            return 0
+        self.weight += weight
+        self.seconds_provided += seconds
+        self.earnings += min(pay, stake * seconds // DAY)
+        if rating == "completed":
+            assert receipt is not None
+            self.completed_weight += weight
+            self.completed += 1
+            self.ttft_weighted += weight * receipt[0]
+            self.tps_weighted += weight * receipt[1]
+        elif rating == "disputed":
+            self.disputed_weight += weight
+            self.disputed += 1
+        if rating is not None and early:
+            self.closed_early_weight += weight
+        return weight
 
 
 @dataclass(frozen=True)
@@ -234,6 +267,7 @@ class Closed:
     returned: int
     held: int
     released: int
+    weight: int
     disputed: bool
     closed_early: bool
 
@@ -716,6 +750,9 @@ class ProtocolModel:
         signer = self.signer_of(provider)
         if not self.accepts(signer, approval, "Approval", (bid, consumer, nonce, deadline)):
             raise Revert("InvalidApprovalSignature", signer=signer)
+        self_dealt = consumer in (provider, signer)
+        if self_dealt and mode == STIPEND:
+            raise Revert("SelfDealtStipend", bidId=bid, consumer=consumer)
         seconds = self.duration(stake, mode, record.price)
         require_uint(stake, 96)
         released = self.releasable(consumer)
@@ -724,7 +761,7 @@ class ProtocolModel:
         # effects: the released hold counts towards the new stake
         self._release(consumer)
         self.sessions[sid] = Session(
-            consumer, provider, model_id, bid, record.price, stake, self.now, self.now + seconds, mode
+            consumer, provider, model_id, bid, record.price, stake, self.now, self.now + seconds, mode, 0, self_dealt
         )
         if stake > released:
             self.token.transfer_from(consumer, self.at.router, self.at.router, stake - released)
@@ -739,6 +776,8 @@ class ProtocolModel:
             ttft, tps, deadline, signature = receipt
             if self.now > deadline:
                 raise Revert("ReceiptExpired", deadline=deadline)
+            if not (TTFT_BOUNDS[0] <= ttft <= TTFT_BOUNDS[1] and TPS_BOUNDS[0] <= tps <= TPS_BOUNDS[1]):
+                raise Revert("ReceiptOutOfBounds", ttftMs=ttft, tokensPerSecond=tps)
             if session is None:
                 raise Revert("UnknownSession", sessionId=sid)
             signer = self.signer_of(session.provider)
@@ -755,19 +794,17 @@ class ProtocolModel:
         # effects: exact pay for the seconds provided
         seconds = min(self.now, session.ends_at) - session.opened_at
         pay = session.price * seconds
-        disputed = receipt is None and caller == session.consumer
-        closed_early = before_end and caller == session.consumer
         session.closed_at = self.now
-        stats = self.stats.setdefault((session.provider, session.model_id), Stats())
-        stats.disputed += disputed
-        stats.completed += not disputed
-        stats.closed_early += closed_early
-        stats.seconds_provided += seconds
-        stats.earnings += pay
-        if receipt is not None:
-            stats.receipts += 1
-            stats.ttft_ms_sum += receipt[0]
-            stats.tps_sum += receipt[1]
+        # Only the consumer rates; a self-dealt session or one of no weight records nothing.
+        rating = None
+        if caller == session.consumer:
+            rating = "disputed" if receipt is None else "completed"
+        weight = 0
+        if not session.self_dealt:
+            stats = self.stats.setdefault((session.provider, session.model_id), Stats())
+            weight = stats.record(session.stake, seconds, pay, rating, before_end, receipt)
+        disputed = weight > 0 and rating == "disputed"
+        closed_early = weight > 0 and rating is not None and before_end
         released = self._release(session.consumer)
         if session.mode == DIRECT:
             returned, held = session.stake - pay, 0
@@ -786,7 +823,7 @@ class ProtocolModel:
             else:
                 self.token.transfer(self.at.router, session.provider, pay)
         self.token.transfer(self.at.router, session.consumer, returned + released)
-        return Closed(seconds, pay, returned, held, released, disputed, closed_early)
+        return Closed(seconds, pay, returned, held, released, weight, disputed, closed_early)
 
     def withdraw_held(self, caller: str) -> int:
         released = self.releasable(caller)
@@ -851,6 +888,7 @@ class EventReplay:
     total_locked: int = 0
     whitelist: set[str] = field(default_factory=set)
     closes: dict[int, int] = field(default_factory=dict)  # session -> number of SessionClosed events
+    _pending_close: tuple[int, dict[str, Any]] = (0, {})  # the last SessionClosed, for its receipt
     problems: list[str] = field(default_factory=list)
 
     def apply(self, name: str, a: dict[str, Any], ts: int) -> None:
@@ -946,6 +984,9 @@ class EventReplay:
             ts,
             a["endsAt"],
             a["mode"],
+            0,
+            # Self-dealt: the consumer was the provider or the provider's signer at opening.
+            a["consumer"] in (a["provider"], self.providers.get(a["provider"], Provider()).signer),
         )
         self.total_locked += a["stake"]
 
@@ -965,20 +1006,30 @@ class EventReplay:
             a["returned"] + a["held"] + (a["paid"] if session.mode == DIRECT else 0) == session.stake,
             f"SessionClosed split {a} of stake {session.stake}",
         )
-        stats = self.stats.setdefault((session.provider, session.model_id), Stats())
-        stats.disputed += a["disputed"]
-        stats.completed += not a["disputed"]
-        stats.closed_early += a["closedEarly"]
-        stats.seconds_provided += a["secondsProvided"]
-        stats.earnings += a["paid"]
+        # The close's weight is stake x seconds in milli-MOR, recorded unless self-dealt; how it
+        # rated is in the event's flags, its measurements in ReceiptRecorded (which follows).
+        expected = 0 if session.self_dealt else session.stake // WEIGHT_UNIT * a["secondsProvided"]
+        self._check(a["weight"] == expected, f"SessionClosed weight {a}, replay {expected}")
+        self._pending_close = (sid, a)
+        if a["weight"]:
+            rating = "disputed" if a["disputed"] else None
+            stats = self.stats.setdefault((session.provider, session.model_id), Stats())
+            stats.record(session.stake, a["secondsProvided"], a["paid"], rating, a["closedEarly"], None)
         if a["held"]:
             hold = self.holds.setdefault(session.consumer, Hold())
             hold.amount, hold.day = hold.amount + a["held"], day_of(ts)
         self.total_locked -= session.stake - a["held"]
 
     def _on_ReceiptRecorded(self, a: dict[str, Any], ts: int) -> None:
-        session = self.sessions[a["sessionId"]]
+        # The consumer's completed close: its SessionClosed (just before) was recorded unrated.
+        sid, closed = self._pending_close
+        self._check(sid == a["sessionId"] and closed["weight"] > 0, f"ReceiptRecorded {a} after {closed}")
+        session = self.sessions[sid]
         stats = self.stats[(session.provider, session.model_id)]
-        stats.receipts += 1
-        stats.ttft_ms_sum += a["ttftMs"]
-        stats.tps_sum += a["tokensPerSecond"]
+        weight = closed["weight"]
+        stats.completed_weight += weight
+        stats.completed += 1
+        stats.ttft_weighted += weight * a["ttftMs"]
+        stats.tps_weighted += weight * a["tokensPerSecond"]
+        if closed["closedEarly"]:
+            stats.closed_early_weight += weight

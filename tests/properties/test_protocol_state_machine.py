@@ -276,6 +276,7 @@ class World:
     rule_counts: Counter = field(default_factory=Counter)
     revert_counts: Counter = field(default_factory=Counter)
     fair_share_checks: int = 0  # stipend sessions checked against promise 3 on the chain's figures
+    close_kinds: Counter = field(default_factory=Counter)  # how closes rated, and the v2 attackers' acts
 
     def address(self, name: str) -> str:
         return self.actors[name].address
@@ -298,6 +299,17 @@ provider_names = st.sampled_from(PROVIDERS)
 consumer_names = st.sampled_from(CONSUMERS)
 anyone = st.sampled_from(EVERYONE)
 uint32s = st.integers(min_value=0, max_value=2**32 - 1)
+# Receipt measurements: mostly physical, the bounds' edges, and a few outside them on purpose.
+ttfts = st.one_of(
+    st.integers(min_value=1, max_value=600_000),
+    st.integers(min_value=20, max_value=3_000),
+    st.sampled_from([0, 1, 600_000, 600_001, 2**32 - 1]),
+)
+tpss = st.one_of(
+    st.integers(min_value=1, max_value=100_000),
+    st.integers(min_value=5, max_value=200),
+    st.sampled_from([0, 1, 100_000, 100_001, 2**32 - 1]),
+)
 # MOR amounts: ordinary ones, dust, zero, and absurd ones on purpose
 _whole_mor = st.integers(min_value=1, max_value=2_000).map(lambda n: n * MOR)
 amounts = st.one_of(
@@ -393,10 +405,10 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self._views = None
         self._pin_time()
 
-    def send(self, sender: str, contract: Any, method: str, *args: Any) -> Outcome:
-        """One transaction, BLOCK_SECONDS after the previous one; a wallet's calls go through its
-        `execute`."""
-        self.now += BLOCK_SECONDS
+    def send(self, sender: str, contract: Any, method: str, *args: Any, after: int = BLOCK_SECONDS) -> Outcome:
+        """One transaction, `after` seconds (BLOCK_SECONDS, or 0: in the same second) after the
+        previous one; a wallet's calls go through its `execute`."""
+        self.now += after
         self.model.now = self.now
         self.w.transactions += 1
         self.w.rule_counts[method] += 1
@@ -756,9 +768,11 @@ class ProtocolStateMachine(RuleBasedStateMachine):
 
     # ================================================================== rules: sessions (§5)
 
-    def _open_session(self, consumer: str, pick: int, stake: int, mode: int, ttl: int) -> None:
+    def _open_session(
+        self, consumer: str, pick: int, stake: int, mode: int, ttl: int, bid: int | None = None
+    ) -> int | None:
         # preconditions: an active bid and a fresh approval signed by the provider's signer
-        bid = _pick(self.active_bids(), pick)
+        bid = _pick(self.active_bids(), pick) if bid is None else bid
         provider = self.model.signer_of(self.addr(self.provider_name(bid)))
         nonce, deadline = self.next_nonce(consumer), self.now + ttl
         approval = self.sign(self.signing_key(provider), "Approval", (bid, self.addr(consumer), nonce, deadline))
@@ -774,6 +788,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             self.used_approvals.append((consumer, bid, nonce, deadline, approval, mode))
             if mode == STIPEND:
                 self._check_fair_stipend(sid, stake)
+        return sid
 
     def _check_fair_stipend(self, sid: int, stake: int) -> None:
         """Promise 3 on the chain's own figures: whatever governance pinned, a stipend session buys at
@@ -882,25 +897,39 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             return self.w.name_of(self.model.signer_of(session.provider)) or KEEPER
         return who
 
-    def _check_closed_event(self, outcome: Outcome, closed: Closed, with_receipt: bool) -> None:
-        """Exact pay: the SessionClosed event reports what the model computed, to the wei."""
+    def _check_closed_event(self, outcome: Outcome, closed: Closed, with_receipt: bool, caller: str, sid: int) -> None:
+        """Exact pay and weight: the SessionClosed event reports what the model computed, to the
+        wei; only the consumer's recorded close with a receipt records measurements."""
         (event,) = outcome.receipt.decode_logs(self.w.router.SessionClosed)
         assert (
             event.secondsProvided,
             event.paid,
             event.returned,
             event.held,
+            event.weight,
             event.disputed,
             event.closedEarly,
-        ) == (closed.seconds, closed.paid, closed.returned, closed.held, closed.disputed, closed.closed_early)
-        assert len(outcome.receipt.decode_logs(self.w.router.ReceiptRecorded)) == int(with_receipt)
+        ) == (
+            closed.seconds,
+            closed.paid,
+            closed.returned,
+            closed.held,
+            closed.weight,
+            closed.disputed,
+            closed.closed_early,
+        )
+        completed = with_receipt and closed.weight > 0 and self.addr(caller) == self.model.sessions[sid].consumer
+        assert len(outcome.receipt.decode_logs(self.w.router.ReceiptRecorded)) == int(completed)
+        self.w.close_kinds["completed" if completed else "disputed" if closed.disputed else "unrated"] += 1
+        if closed.weight == 0:
+            self.w.close_kinds["no weight"] += 1
 
     @precondition(lambda self: self.open_sessions())
     @rule(
         closer=st.sampled_from(["consumer", "provider", "signer", KEEPER, FUNDER]),
         pick=index,
-        ttft=uint32s,
-        tps=uint32s,
+        ttft=ttfts,
+        tps=tpss,
         ttl=st.integers(min_value=BLOCK_SECONDS, max_value=3_600),
     )
     def close_session_with_receipt(self, closer: str, pick: int, ttft: int, tps: int, ttl: int) -> None:
@@ -917,7 +946,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         )
         if closed is not None:
             self.close_count[sid] += 1
-            self._check_closed_event(outcome, closed, True)
+            self._check_closed_event(outcome, closed, True, caller, sid)
 
     @precondition(lambda self: self.open_sessions())
     @rule(closer=st.sampled_from(["consumer", "consumer", "provider", "signer", KEEPER, FUNDER]), pick=index)
@@ -929,7 +958,53 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         closed = self.expect(outcome, lambda: self.model.close_session(self.addr(caller), sid))
         if closed is not None:
             self.close_count[sid] += 1
-            self._check_closed_event(outcome, closed, False)
+            self._check_closed_event(outcome, closed, False, caller, sid)
+
+    @precondition(lambda self: self.active_bids())
+    @rule(
+        who=st.sampled_from(["provider", "signer"]),
+        pick=index,
+        stake=session_stakes,
+        mode=st.sampled_from([STIPEND, DIRECT]),
+    )
+    def provider_opens_a_session_on_its_own_bid(self, who: str, pick: int, stake: int, mode: int) -> None:
+        """Self-dealing (§5): the provider or its signer as the consumer. Stipend mode is refused
+        (SelfDealtStipend); a direct-mode session opens, pays as any, and records no statistic."""
+        bid = _pick(self.active_bids(), pick)
+        provider = self.provider_name(bid)
+        consumer = provider if who == "provider" else self.w.name_of(self.model.signer_of(self.addr(provider)))
+        if consumer is None:
+            return
+        self.w.close_kinds[f"self-dealt open by the {who}"] += 1
+        self._open_session(consumer, pick, stake, mode, 600, bid=bid)
+
+    @precondition(lambda self: self.active_bids())
+    @rule(consumer=consumer_names, pick=index, stake=session_stakes, mode=st.sampled_from([STIPEND, DIRECT]))
+    def griefer_opens_and_closes_in_the_same_second(self, consumer: str, pick: int, stake: int, mode: int) -> None:
+        """A zero-second session (open and the consumer's close in one second, no receipt): nothing
+        is paid, and it carries no weight, so it records no dispute and moves no statistic."""
+        sid = self._open_session(consumer, pick, stake, mode, 600)
+        if sid is None:
+            return
+        outcome = self.send(consumer, self.w.router, "closeSession", sid, after=0)
+        closed = self.expect(outcome, lambda: self.model.close_session(self.addr(consumer), sid))
+        assert closed is not None and closed.seconds == 0 and closed.weight == 0 and not closed.disputed
+        self.close_count[sid] += 1
+        self._check_closed_event(outcome, closed, False, consumer, sid)
+
+    @precondition(lambda self: self.active_bids())
+    @rule(
+        pick=index,
+        stake=st.integers(min_value=3, max_value=30_000).map(lambda n: n * MOR),
+        mode=st.sampled_from([STIPEND, DIRECT]),
+    )
+    def sybil_consumers_split_one_stake(self, pick: int, stake: int, mode: int) -> None:
+        """One owner's capital split across every consumer wallet on one bid: each session weighs
+        its own stake, so the split buys no more weight than the whole stake would."""
+        bid = _pick(self.active_bids(), pick)
+        self.w.close_kinds["sybil split"] += 1
+        for consumer in CONSUMERS:
+            self._open_session(consumer, pick, stake // len(CONSUMERS), mode, 600, bid=bid)
 
     @precondition(lambda self: self.model.sessions)
     @rule(
@@ -1291,6 +1366,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 s.ends_at,
                 s.closed_at,
                 s.mode,
+                s.self_dealt,
             ), hex(sid)
         for c in (*CONSUMERS, KEEPER):
             assert v[("hold", self.addr(c))] == m.hold_of(self.addr(c)), c
@@ -1336,7 +1412,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         if self.swept_at == self.now:
             assert all(m.sessions[sid].ends_at > self.now for sid in self.open_sessions())
             for sid in m.sessions:
-                _, _, _, _, _, ends_at, closed_at, _ = v[("session", sid)]
+                _, _, _, _, _, ends_at, closed_at, _, _ = v[("session", sid)]
                 assert closed_at or ends_at > self.now, f"session {hex(sid)} outlived its end"
         for c in CONSUMERS:
             hold = m.holds.get(self.addr(c), Hold())
@@ -1437,6 +1513,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 s.ends_at,
                 s.closed_at,
                 s.mode,
+                s.self_dealt,
             )
         for c in (*CONSUMERS, KEEPER):
             hold = replay.holds.get(self.addr(c), Hold())
@@ -1602,3 +1679,4 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
         )
         print("properties: reverts by error: " + ", ".join(f"{k} {n}" for k, n in sorted(world.revert_counts.items())))
         print(f"properties: stipend sessions checked against the fair share (promise 3): {world.fair_share_checks}")
+        print("properties: closes and attacks: " + ", ".join(f"{k} {n}" for k, n in sorted(world.close_kinds.items())))

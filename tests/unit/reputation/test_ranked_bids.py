@@ -9,22 +9,26 @@ import pytest
 
 from mor_market.ranking import BALANCED, Weights, rank
 from tests.conftest import PRICE
-from tests.unit.reputation.conftest import inputs_of
+from tests.unit.reputation.conftest import expected_inputs, inputs_of
 
 SPEED = Weights(speed=1)
 PRICE_ONLY = Weights(price=1)
 RELIABILITY = Weights(reliability=3, disputes=3, speed=1)
 
 
+STAKE = 1_000 * 10**18
+PRICES = {"provider": PRICE, "provider2": 2 * PRICE, "stranger": 3 * PRICE}
+
+
 @pytest.fixture
 def three_bids(register_provider, provider, provider2, stranger, model_id, post_bid) -> dict[str, int]:
     """Three staked providers bidding for the same model at different prices."""
     for account in (provider, provider2, stranger):
-        register_provider(account, 1_000 * 10**18)
+        register_provider(account, STAKE)
     return {
-        "provider": post_bid(provider, model_id, PRICE),
-        "provider2": post_bid(provider2, model_id, 2 * PRICE),
-        "stranger": post_bid(stranger, model_id, 3 * PRICE),
+        "provider": post_bid(provider, model_id, PRICES["provider"]),
+        "provider2": post_bid(provider2, model_id, PRICES["provider2"]),
+        "stranger": post_bid(stranger, model_id, PRICES["stranger"]),
     }
 
 
@@ -33,10 +37,13 @@ def _ranked(reputation, model_id: int, weights: Weights, offset: int = 0, limit:
 
 
 def test_ranked_bids__without_history__orders_by_the_python_ranking_with_ties_by_bid_id(
-    reputation, model_id, three_bids
+    reputation, params, model_id, three_bids
 ):
-    expected = rank({b: inputs_of(reputation, b) for b in three_bids.values()}, SPEED)
-    assert len({s for _, s in expected}) == 1  # no receipts: every speed is neutral, a three-way tie
+    newcomers = {
+        b: expected_inputs([], PRICES[who], params.min_price_per_second, STAKE) for who, b in three_bids.items()
+    }
+    expected = rank(newcomers, SPEED)
+    assert len({s for _, s in expected}) == 1  # no receipts: every speed is the prior's, a three-way tie
     assert _ranked(reputation, model_id, SPEED) == sorted(three_bids.values())
 
 
@@ -60,11 +67,12 @@ def test_ranked_bids__speed_weighted__puts_the_faster_provider_first(
 def test_ranked_bids__a_provider_with_more_disputes__ranks_lower(
     reputation, model_id, three_bids, history, provider, provider2, funded_pool
 ):
-    history(provider, three_bids["provider"], sessions=3, disputed=2)
+    disputed = history(provider, three_bids["provider"], sessions=3, disputed=2)
     history(provider2, three_bids["provider2"], sessions=3, disputed=0)
     ranked = _ranked(reputation, model_id, RELIABILITY)
     assert ranked.index(three_bids["provider2"]) < ranked.index(three_bids["provider"])
-    assert inputs_of(reputation, three_bids["provider"]).disputed == 2
+    assert inputs_of(reputation, three_bids["provider"]).disputed_weight == 2 * 1_000_000 * 600
+    assert [s.completed for s in disputed] == [False, False, True]
 
 
 def test_ranked_bids__weights__change_the_order_as_a_user_expects(
@@ -79,12 +87,18 @@ def test_ranked_bids__weights__change_the_order_as_a_user_expects(
     assert by_speed[0] == three_bids["stranger"]
 
 
-def test_ranked_bids__any_weights__equal_the_python_ranking_of_the_contracts_inputs(
-    reputation, model_id, three_bids, history, provider, provider2, funded_pool
+def test_ranked_bids__any_weights__equal_the_python_ranking_of_the_modelled_history(
+    reputation, params, model_id, three_bids, history, provider, provider2, funded_pool
 ):
-    history(provider, three_bids["provider"], sessions=3, disputed=1, ttft_ms=900, tps=30)
-    history(provider2, three_bids["provider2"], sessions=1, ttft_ms=200, tps=60)
-    inputs = {b: inputs_of(reputation, b) for b in three_bids.values()}
+    sessions = {
+        "provider": history(provider, three_bids["provider"], sessions=3, disputed=1, ttft_ms=900, tps=30),
+        "provider2": history(provider2, three_bids["provider2"], sessions=1, ttft_ms=200, tps=60, seconds=1_800),
+        "stranger": [],
+    }
+    inputs = {
+        three_bids[who]: expected_inputs(sessions[who], PRICES[who], params.min_price_per_second, STAKE)
+        for who in three_bids
+    }
     for weights in (BALANCED, SPEED, PRICE_ONLY, RELIABILITY, Weights(lag=5, stake=1), Weights(experience=1)):
         on_chain = reputation.rankedBids(model_id, weights.as_tuple(), 0, 10)
         assert [(r.bidId, r.score) for r in on_chain] == rank(inputs, weights)

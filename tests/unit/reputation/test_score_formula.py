@@ -1,73 +1,214 @@
 """The on-chain score equals the Python package's score for any inputs the contracts can
-hold, extremes included (ReputationMath documents why nothing overflows)."""
+hold, extremes included (ReputationMath documents why nothing overflows); a newcomer starts at
+the prior; the prior means what ReputationMath says; rates move the way a user expects."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import ape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mor_market.ranking import BALANCED, NEUTRAL, WAD, Inputs, Weights, components, score
+from mor_market.constants import DAY
+from mor_market.ranking import (
+    BALANCED,
+    PRIOR_WEIGHT,
+    WAD,
+    Inputs,
+    Weights,
+    components,
+    score,
+    session_weight,
+)
+from tests.conftest import PRICE
+from tests.unit.reputation.conftest import SESSION_STAKE, Closed, component_on_chain, expected_inputs
 
-U32, U64, U88, U128 = 2**32 - 1, 2**64 - 1, 2**88 - 1, 2**128 - 1
+# The bounds a pair's statistics can reach (ReputationMath, SessionRouter._record).
+U64, U72, U96, U112 = 2**64 - 1, 2**72 - 1, 2**96 - 1, 2**112 - 1
+TTFT_MAX, TPS_MAX = 600_000, 100_000  # a receipt's physical bounds (ms, tokens per second)
+P = PRIOR_WEIGHT
+RATES = ("reliability", "disputes", "early_closes", "lag", "speed")
+FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture]
+
+# Weight sums: mostly around the prior (where the components move), sometimes up to the type bound.
+weight_sums = st.one_of(st.integers(0, 100 * P), st.integers(0, U72))
 
 
 @st.composite
 def inputs(draw: st.DrawFn) -> Inputs:
-    completed = draw(st.integers(0, U32))
-    disputed = draw(st.integers(0, U32))
+    """Inputs the contracts can hold: Wc + Wd <= W and We <= Wc + Wd by construction; the weighted
+    measurements either within the receipt bounds (Wc <= T <= 600,000 Wc, Wc <= S <= 100,000 Wc)
+    or anything below their type bound."""
+    weight = draw(weight_sums)
+    completed = draw(st.integers(0, weight))
+    disputed = draw(st.integers(0, weight - completed))
     closed_early = draw(st.integers(0, completed + disputed))
-    receipts = draw(st.integers(0, completed))
-    min_price = draw(st.integers(1, U64))
+    if draw(st.booleans()):
+        ttft = draw(st.integers(completed, completed * TTFT_MAX))
+        tps = draw(st.integers(completed, completed * TPS_MAX))
+    else:
+        ttft, tps = draw(st.integers(0, U112)), draw(st.integers(0, U112))
     return Inputs(
-        completed=completed,
-        disputed=disputed,
-        closed_early=closed_early,
-        receipts=receipts,
-        seconds_provided=draw(st.integers(0, U64)),
-        earnings=draw(st.integers(0, U128)),
-        ttft_ms_sum=draw(st.integers(0, U64)) if receipts else 0,
-        tps_sum=draw(st.integers(0, U64)) if receipts else 0,
-        price_per_second=draw(st.integers(1, U64)),
-        min_price_per_second=min_price,
-        stake=draw(st.integers(0, U88)),
+        weight=weight,
+        completed_weight=completed,
+        disputed_weight=disputed,
+        closed_early_weight=closed_early,
+        ttft_weighted=ttft,
+        tps_weighted=tps,
+        earnings=draw(st.one_of(st.integers(0, 10**24), st.integers(0, U112))),
+        price_per_second=draw(st.integers(0, U64)),
+        min_price_per_second=draw(st.integers(0, U64)),
+        stake=draw(st.one_of(st.integers(0, 10**24), st.integers(0, U96))),
     )
 
 
 weights = st.builds(Weights, *[st.integers(0, 2**16 - 1)] * 9).filter(lambda w: w.total > 0)
+TOP = Weights(*[2**16 - 1] * 9)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _session(seconds: int, completed: bool = True) -> Closed:
+    return Closed(SESSION_STAKE, seconds, PRICE, completed, True, 500, 40)
+
+
+# ------------------------------------------------------------------ the contract equals Python
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FUNCTION_SCOPED)
 @given(x=inputs(), w=weights)
 def test_score__any_inputs_and_weights__equals_the_python_score_exactly(reputation, x: Inputs, w: Weights):
     assert reputation.score(x.as_tuple(), w.as_tuple()) == score(x, w)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=FUNCTION_SCOPED)
 @given(x=inputs())
 def test_score__maximal_weights_and_values__stays_within_one_wad(reputation, x: Inputs):
-    top = Weights(*[2**16 - 1] * 9)
-    on_chain = reputation.score(x.as_tuple(), top.as_tuple())
+    on_chain = reputation.score(x.as_tuple(), TOP.as_tuple())
     assert 0 <= on_chain <= WAD
-    assert on_chain == score(x, top)
+    assert on_chain == score(x, TOP)
+    assert all(0 <= c <= WAD for c in components(x).values())
 
 
 def test_score__all_type_maxima__does_not_overflow(reputation):
-    x = Inputs(U32, U32, U32, U32, U64, U128, U64, U64, U64, U64, U88)
-    top = Weights(*[2**16 - 1] * 9)
-    assert reputation.score(x.as_tuple(), top.as_tuple()) == score(x, top)
-
-
-def test_score__a_newcomer__gets_the_documented_neutral_components(reputation):
-    newcomer = Inputs(price_per_second=2, min_price_per_second=1, stake=0)
-    parts = components(newcomer)
-    assert parts["reliability"] == parts["early_closes"] == parts["lag"] == parts["speed"] == NEUTRAL
-    assert parts["disputes"] == WAD
-    assert parts["experience"] == parts["earnings"] == parts["stake"] == 0
-    assert parts["price"] == WAD // 2
-    assert reputation.score(newcomer.as_tuple(), BALANCED.as_tuple()) == (4 * NEUTRAL + WAD + WAD // 2) // 9
+    everything_completed = Inputs(U72, U72, 0, U72, U112, U112, U112, U64, U64, U96)
+    everything_disputed = Inputs(U72, 0, U72, U72, U112, U112, U112, U64, U64, U96)
+    cheapest_possible = Inputs(U72, U72, 0, 0, 0, U112, U112, 1, U64, U96)  # min price above price: capped
+    for x in (everything_completed, everything_disputed, cheapest_possible):
+        on_chain = reputation.score(x.as_tuple(), TOP.as_tuple())
+        assert on_chain == score(x, TOP)
+        assert 0 <= on_chain <= WAD
+    assert components(cheapest_possible)["price"] == WAD
 
 
 def test_score__all_weights_zero__reverts_with_zero_weights(reputation):
     with ape.reverts(reputation.ZeroWeights):
         reputation.score(Inputs().as_tuple(), Weights().as_tuple())
+
+
+# ------------------------------------------------------------------ a newcomer starts at the prior
+
+
+def test_score__a_newcomer__gets_the_documented_prior_components(reputation):
+    newcomer = Inputs(price_per_second=2, min_price_per_second=1, stake=0)
+    parts = components(newcomer)
+    assert all(parts[name] == WAD // 2 for name in RATES)
+    assert parts["experience"] == parts["earnings"] == parts["stake"] == 0
+    assert parts["price"] == WAD // 2
+    for name, value in parts.items():
+        assert component_on_chain(reputation, newcomer, name) == value
+    assert reputation.score(newcomer.as_tuple(), BALANCED.as_tuple()) == (6 * (WAD // 2)) // 9
+
+
+# ------------------------------------------------------------------ what the prior means
+
+
+def test_reliability__only_completed_sessions__reaches_nine_tenths_exactly_at_four_priors(reputation):
+    at = Inputs(weight=4 * P, completed_weight=4 * P)
+    just_before = Inputs(weight=4 * P - 1, completed_weight=4 * P - 1)
+    assert components(at)["reliability"] == 9 * WAD // 10
+    assert components(just_before)["reliability"] < 9 * WAD // 10
+    assert component_on_chain(reputation, at, "reliability") == 9 * WAD // 10
+    assert component_on_chain(reputation, just_before, "reliability") == components(just_before)["reliability"]
+    # As documented: 4 P is 1,000 MOR at stake for about an hour (3,456 s exactly).
+    assert session_weight(SESSION_STAKE, 3_456) == 4 * P
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seconds=st.lists(st.integers(1, 10 * DAY), min_size=1, max_size=10),
+    disputed_seconds=st.integers(1, DAY),
+)
+def test_disputes__a_dispute_among_completed_sessions__depends_only_on_the_weight_sums(
+    seconds: list[int], disputed_seconds: int
+):
+    """A dispute among completed sessions weighs the same whether their seconds are one
+    session or many: the components depend on the weight sums only."""
+    dispute = _session(disputed_seconds, completed=False)
+    split = expected_inputs([*(_session(s) for s in seconds), dispute], PRICE, PRICE, 0)
+    whole = expected_inputs([_session(sum(seconds)), dispute], PRICE, PRICE, 0)
+    assert (split.weight, split.completed_weight, split.disputed_weight) == (
+        whole.weight,
+        whole.completed_weight,
+        whole.disputed_weight,
+    )
+    assert components(split)["disputes"] == components(whole)["disputes"]
+    assert components(split)["reliability"] == components(whole)["reliability"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(weight=st.integers(1, U72), data=st.data())
+def test_disputes__a_dispute__lowers_the_component_by_its_weight_share(weight: int, data: st.DataObject):
+    """Over the same history, turning a completed session of weight w into a disputed one lowers
+    the disputes component by w / (W + P) (to the rounding of one division)."""
+    disputed = data.draw(st.integers(1, weight))
+    completed = Inputs(weight=weight, completed_weight=weight)
+    with_dispute = Inputs(weight=weight, completed_weight=weight - disputed, disputed_weight=disputed)
+    drop = components(completed)["disputes"] - components(with_dispute)["disputes"]
+    share = disputed * WAD // (weight + P)
+    assert share - 1 <= drop <= share + 1
+
+
+# ------------------------------------------------------------------ monotonicity
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=inputs(), more=st.integers(0, U72))
+def test_reliability__more_completed_weight__never_lowers_it(x: Inputs, more: int):
+    more = min(more, U72 - x.weight)
+    after = replace(x, weight=x.weight + more, completed_weight=x.completed_weight + more)
+    assert components(after)["reliability"] >= components(x)["reliability"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=inputs(), more=st.integers(0, U72))
+def test_disputes__more_disputed_weight__never_raises_it_nor_reliability(x: Inputs, more: int):
+    more = min(more, U72 - x.weight)
+    after = replace(x, weight=x.weight + more, disputed_weight=x.disputed_weight + more)
+    assert components(after)["disputes"] <= components(x)["disputes"]
+    assert components(after)["reliability"] <= components(x)["reliability"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=inputs(), more=st.integers(0, U72))
+def test_rates__more_unrated_weight__never_raise_a_rate_and_leave_the_consumers_verdicts_alone(x: Inputs, more: int):
+    """A close by anyone but the consumer (the provider pre-empting, a keeper) adds weight no one
+    rated: reliability can only fall, as after a dispute; disputes and early closes stay."""
+    more = min(more, U72 - x.weight)
+    before, after = components(x), components(replace(x, weight=x.weight + more))
+    assert after["reliability"] <= before["reliability"]
+    assert (after["disputes"], after["early_closes"]) == (before["disputes"], before["early_closes"])
+    assert (after["lag"], after["speed"]) == (before["lag"], before["speed"])
+
+
+def test_rates__growing_completed_then_disputed_weight__move_monotonically_on_chain(reputation):
+    steps = [0, 1, P // 10, P, 4 * P, 40 * P, 10**6 * P]
+    completed = [component_on_chain(reputation, Inputs(weight=w, completed_weight=w), "reliability") for w in steps]
+    assert completed == sorted(completed)
+    assert completed[0] == WAD // 2 and completed[4] == 9 * WAD // 10
+    base = 4 * P
+    disputes = [
+        component_on_chain(reputation, Inputs(weight=base + d, completed_weight=base, disputed_weight=d), "disputes")
+        for d in steps
+    ]
+    assert disputes == sorted(disputes, reverse=True)
+    assert disputes[0] == 9 * WAD // 10  # no dispute yet: 4 P undisputed, like reliability

@@ -59,6 +59,44 @@ def start_of_next_day() -> int:
     return (chain.pending_timestamp // DAY + 1) * DAY
 
 
+# ------------------------------------------------------------------ the rules of statistics (§6)
+
+WEIGHT_UNIT = 10**15  # a weight is milli-MOR-seconds
+STATS_FIELDS = (
+    "weight",
+    "completedWeight",
+    "disputedWeight",
+    "disputed",
+    "closedEarlyWeight",
+    "secondsProvided",
+    "earnings",
+    "ttftWeighted",
+    "tpsWeighted",
+    "completed",
+)
+
+
+def weight_of(stake: int, seconds: int) -> int:
+    """A session's weight: floor(stake / 1e15) * seconds provided."""
+    return stake // WEIGHT_UNIT * seconds
+
+
+def counted_earnings(pay: int, stake: int, seconds: int) -> int:
+    """What a session's pay adds to `earnings`: min(pay, stake * seconds // 1 day)."""
+    return min(pay, stake * seconds // DAY)
+
+
+def no_stats() -> dict[str, int]:
+    """The statistics of a pair no session was recorded for."""
+    return dict.fromkeys(STATS_FIELDS, 0)
+
+
+def stats_of(router: Any, provider: Any, model_id: int) -> dict[str, int]:
+    """A pair's statistics, field by field."""
+    record = router.stats(provider, model_id)
+    return {field: int(getattr(record, field)) for field in STATS_FIELDS}
+
+
 # ------------------------------------------------------------------ a known day
 
 
@@ -104,7 +142,10 @@ class Opened:
 
 @pytest.fixture
 def open_at(router, mor, provider, sign_approval) -> Callable[..., Opened]:
-    """Opens a session at exactly `at` with a fresh approval (default signer: the provider)."""
+    """Opens a session at exactly `at` with a fresh approval (default signer: the provider).
+    `approve=False` leaves the stake's allowance to the caller: sessions opened in one second
+    need their allowances given beforehand, since an approve mined in between may take a later
+    timestamp."""
     nonces = itertools.count(1)
 
     def _open(
@@ -115,11 +156,13 @@ def open_at(router, mor, provider, sign_approval) -> Callable[..., Opened]:
         mode: int = STIPEND,
         signed_by: Any = None,
         nonce: int | None = None,
+        approve: bool = True,
     ) -> Opened:
         nonce = next(nonces) if nonce is None else nonce
         deadline = at + HOUR
         signature = sign_approval(signed_by or provider, bid, consumer_account.address, nonce, deadline)
-        mor.approve(router, stake, sender=consumer_account)
+        if approve:
+            mor.approve(router, stake, sender=consumer_account)
         chain.pending_timestamp = at
         tx = router.openSession(bid, nonce, deadline, stake, mode, signature, sender=consumer_account)
         assert tx.timestamp == at
@@ -162,18 +205,18 @@ def close_with_receipt_at(router, provider, sign_receipt) -> Callable[..., Any]:
 
 @pytest.fixture
 def observe(
-    router, pool, mor, marketplace, provider, provider2, consumer, consumer2, keeper, stranger, model_id
+    router, pool, mor, marketplace, provider, provider2, consumer, consumer2, keeper, stranger, signer, model_id
 ) -> Callable[..., dict[str, Any]]:
     """Everything a failed call must leave as it was: balances, the router's and the pool's
     ledgers, holds, owed amounts, statistics and the given sessions' records."""
-    people = (provider, provider2, consumer, consumer2, keeper, stranger)
+    people = (provider, provider2, consumer, consumer2, keeper, stranger, signer)
 
     def _observe(*sessions: int) -> dict[str, Any]:
         return {
             "balances": {str(a): mor.balanceOf(a) for a in (*people, router, pool, marketplace)},
             "total_locked": router.totalLocked(),
             "pool_balance": pool.poolBalance(),
-            "holds": {str(a): tuple(router.holdOf(a)) for a in (consumer, consumer2)},
+            "holds": {str(a): tuple(router.holdOf(a)) for a in (consumer, consumer2, provider, signer)},
             "owed": {str(a): pool.owed(a) for a in (provider, provider2)},
             "stats": tuple(router.stats(provider, model_id)),
             "sessions": [tuple(router.session(s)) for s in sessions],

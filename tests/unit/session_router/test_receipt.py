@@ -12,7 +12,7 @@ from ape import chain
 from mor_market import eip712
 from mor_market.ids import session_id
 from tests.conftest import PRICE
-from tests.unit.session_router.conftest import HOUR
+from tests.unit.session_router.conftest import HOUR, weight_of
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_receipt_digest__of_the_router__equals_the_python_signers_digest(router,
 
 
 def test_close_with_receipt__valid_by_consumer__records_measurements_and_is_no_dispute(
-    router, pool, consumer, provider, model_id, running, close_with_receipt_at
+    router, pool, consumer, provider, model_id, stake, running, close_with_receipt_at
 ):
     at = running.opened_at + HOUR
 
@@ -46,10 +46,12 @@ def test_close_with_receipt__valid_by_consumer__records_measurements_and_is_no_d
     assert recorded[0].tokensPerSecond == 40
     closed = tx.decode_logs(router.SessionClosed)
     assert len(closed) == 1
-    assert closed[0].disputed == 0
+    w = weight_of(stake, HOUR)
+    assert (closed[0].weight, closed[0].disputed) == (w, False)
     assert closed[0].paid == PRICE * HOUR
     stats = router.stats(provider, model_id)
-    assert (stats.receipts, stats.ttftMsSum, stats.tpsSum, stats.disputed) == (1, 250, 40, 0)
+    assert (stats.completed, stats.completedWeight, stats.ttftWeighted, stats.tpsWeighted) == (1, w, w * 250, w * 40)
+    assert (stats.disputed, stats.disputedWeight) == (0, 0)
     assert pool.owed(provider) == PRICE * HOUR
 
 
