@@ -90,14 +90,21 @@ class Bench:
         p.router.openSession(self.bid, 1, deadline, 100 * MOR, 1, eip712.sign(self.provider, message), sender=other)
 
     def grow(self, n: int) -> None:
-        """n providers and bids in all, n earlier sessions of the consumer with the provider, n days."""
+        """n providers and bids in all, n earlier completed sessions of the consumer with the
+        provider, n days."""
         p = self.p
         self.join(n - 1)
         chain.mine(timestamp=(chain.pending_timestamp // DAY + 1) * DAY + 3_600)
         for i in range(n):
+            # The steady state: earlier sessions the consumer closed with the provider's receipt,
+            # so every statistics slot of the pair is already in use (the first completed close of
+            # a pair pays once for a fresh slot).
             session = self.open(1 + i, 0)
             chain.pending_timestamp += 60
-            p.router.closeSession(session, sender=self.consumer)
+            deadline = chain.pending_timestamp + 600
+            message = eip712.receipt_message(p.router.address, chain.chain_id, session, 250, 40, deadline)
+            signature = eip712.sign(self.provider, message)
+            p.router.closeSessionWithReceipt(session, 250, 40, deadline, signature, sender=self.consumer)
         chain.mine(timestamp=(chain.pending_timestamp // DAY + n) * DAY + 8 * 3_600)
         if p.router.holdOf(self.consumer)[1]:
             p.router.withdrawHeld(sender=self.consumer)
