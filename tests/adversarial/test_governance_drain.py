@@ -82,3 +82,8 @@ def test_drain__ten_days_at_the_hostile_bounds__pays_the_fair_share_and_at_most_
 
     assert pool.poolBalance() >= POOL * 99**DAYS // 100**DAYS
     assert mor.balanceOf(keeper) == stake
+    print(
+        f"governance drain, {DAYS} days at the hostile bounds with {stake / MOR:,.0f} MOR at stake: paid "
+        f"{pool.claimed(stranger) / MOR:,.4f} MOR of a {POOL / MOR:,.0f}-MOR pool, "
+        f"{pool.poolBalance() / MOR:,.4f} MOR left"
+    )
