@@ -422,6 +422,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         uint32 tokensPerSecond
     ) private returns (uint256 weight) {
         if (m.selfDealt) return 0;
+        // slither-disable-next-line divide-before-multiply -- on purpose: the stake is counted in whole milli-MOR
         weight = (m.stake / WEIGHT_UNIT) * secondsProvided;
         if (weight == 0) return 0;
         uint256 counted = Math.min(pay, (uint256(m.stake) * secondsProvided) / EARNINGS_PERIOD);

@@ -25,17 +25,17 @@ library SessionMath {
     }
 
     /// @notice Seconds of compute a stipend-mode stake buys:
-    /// `min(maxDuration, (stake * budgetToday / referenceSupply) / price)`.
+    /// `min(maxDuration, (stake * budgetToday / supply) / price)`, `supply` the reference supply.
     /// @dev `floor(floor(a / b) / c) == floor(a / (b * c))` for positive integers, so this is the
     /// stipend `stake * budget / supply` rounded down, then divided by the price rounded down:
     /// the consumer never gets a second that its stipend does not fully pay for. mulDiv keeps
     /// `stake * budget` from overflowing.
-    function stipendDuration(uint256 stake, uint256 budgetToday, uint256 referenceSupply, uint256 price, uint256 maxDuration)
+    function stipendDuration(uint256 stake, uint256 budgetToday, uint256 supply, uint256 price, uint256 maxDuration)
         internal
         pure
         returns (uint256)
     {
-        return Math.min(maxDuration, Math.mulDiv(stake, budgetToday, referenceSupply) / price);
+        return Math.min(maxDuration, Math.mulDiv(stake, budgetToday, supply) / price);
     }
 
     /// @notice Seconds of compute a direct-mode stake pays for: `min(maxDuration, stake / price)`
