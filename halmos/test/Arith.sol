@@ -57,9 +57,7 @@ abstract contract Arith is Cheats {
 
     /// LEMMA check_lemma_mulMono: a < 2^128, x <= y < 2^120 -> a*x <= a*y.
     function _mono(uint256 a, uint256 x, uint256 y) internal pure {
-        unchecked {
-            vm.assume(!(a < 2 ** 128 && x <= y && y < 2 ** 120) || a * x <= a * y);
-        }
+        _monoW(a, x, y, 2 ** 128, 2 ** 120);
     }
 
     /// LEMMA check_lemma_mulMono_64_176, _88_166: a < A, x <= y < Y -> a*x <= a*y, for those

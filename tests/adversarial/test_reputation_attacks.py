@@ -38,23 +38,10 @@ from mor_market.constants import DAY, MOR
 from mor_market.ids import session_id
 from mor_market.ranking import BALANCED, PRIOR_WEIGHT, Inputs, components, counted_earnings, score, session_weight
 from tests.conftest import PRICE
+from tests.unit.session_router.conftest import DIRECT, HOUR, STATS_FIELDS, STIPEND, stats_of
 from tests.utils.checks import check_conservation
 
-STIPEND, DIRECT = 0, 1
-HOUR = 3_600
 INFLATED_PRICE = 10**16  # the bids' price ceiling in the test parameters: 864 MOR a day
-STATS_FIELDS = (
-    "weight",
-    "completedWeight",
-    "disputedWeight",
-    "disputed",
-    "closedEarlyWeight",
-    "secondsProvided",
-    "earnings",
-    "ttftWeighted",
-    "tpsWeighted",
-    "completed",
-)
 # The statistics a score reads (the counts and the unweighted seconds enter no score).
 SCORED_FIELDS = (
     "weight",
@@ -79,11 +66,6 @@ def _fmt(value: int) -> str:
 def _next_day(at: int | None = None) -> int:
     at = chain.pending_timestamp if at is None else at
     return (at // DAY + 1) * DAY
-
-
-def _stats(router: Any, provider: Any, model_id: int) -> dict[str, int]:
-    st = router.stats(provider, model_id)
-    return {name: int(getattr(st, name)) for name in STATS_FIELDS}
 
 
 def _delta(after: dict[str, int], before: dict[str, int], names: tuple[str, ...] = STATS_FIELDS) -> dict[str, int]:
@@ -199,7 +181,7 @@ def test_pumping__by_the_providers_own_wallet_and_its_signer__is_refused_in_stip
     marketplace.setSigner(signer, sender=provider)
     start = _next_day() + 1_000
     at = _honest_history(kit, consumer, bid, signer, start)
-    before_stats, before_score = _stats(router, provider, model_id), _check_mirror(reputation, bid)
+    before_stats, before_score = stats_of(router, provider, model_id), _check_mirror(reputation, bid)
 
     # Stipend mode: refused for the provider's own wallet and for its signer.
     for wallet in (provider, signer):
@@ -226,7 +208,7 @@ def test_pumping__by_the_providers_own_wallet_and_its_signer__is_refused_in_stip
         assert closed.paid == PRICE * (DAY - 1)
         assert (closed.weight, closed.disputed) == (0, False)
 
-    after_stats, after_score = _stats(router, provider, model_id), _check_mirror(reputation, bid)
+    after_stats, after_score = stats_of(router, provider, model_id), _check_mirror(reputation, bid)
     print(f"\npumping by self (provider + signer, 6 x 10,000 MOR x 1 day): {_fmt(before_score)} -> {_fmt(after_score)}")
     assert after_stats == before_stats
     assert after_score == before_score
@@ -241,7 +223,7 @@ def test_griefing__ten_wallets_opening_and_closing_in_the_same_second_without_re
 ):
     start = _next_day() + 1_000
     at = _honest_history(kit, consumer, bid, provider, start)
-    before_stats, before_score = _stats(router, provider, model_id), _check_mirror(reputation, bid)
+    before_stats, before_score = stats_of(router, provider, model_id), _check_mirror(reputation, bid)
 
     sybils = wallets(10, 1_000 * MOR)
     for i, sybil in enumerate(sybils):
@@ -253,7 +235,7 @@ def test_griefing__ten_wallets_opening_and_closing_in_the_same_second_without_re
         assert (closed.secondsProvided, closed.paid, closed.held, closed.weight) == (0, 0, 0, 0)
         assert (closed.disputed, closed.closedEarly) == (False, False)
 
-    after_stats, after_score = _stats(router, provider, model_id), _check_mirror(reputation, bid)
+    after_stats, after_score = stats_of(router, provider, model_id), _check_mirror(reputation, bid)
     print(f"\ngriefing, 10 zero-second sessions: veteran {_fmt(before_score)} -> {_fmt(after_score)}")
     assert after_stats == before_stats
     assert after_score == before_score
@@ -286,7 +268,7 @@ def test_paid_griefing__split_across_ten_sybil_wallets__moves_the_score_exactly_
 ):
     bid1, bid2, at = twin_veterans
     stake, seconds = 50 * MOR, 864
-    before1, before2 = _stats(router, provider, model_id), _stats(router, provider2, model_id)
+    before1, before2 = stats_of(router, provider, model_id), stats_of(router, provider2, model_id)
     assert {k: before1[k] for k in STATS_FIELDS} == {k: before2[k] for k in STATS_FIELDS}
     score_before = _check_mirror(reputation, bid1)
     assert _check_mirror(reputation, bid2) == score_before
@@ -302,7 +284,7 @@ def test_paid_griefing__split_across_ten_sybil_wallets__moves_the_score_exactly_
     closed = kit.close(whale_session, whale, at + seconds)
     assert (closed.weight, closed.disputed) == (session_weight(10 * stake, seconds), True)
 
-    after1, after2 = _stats(router, provider, model_id), _stats(router, provider2, model_id)
+    after1, after2 = stats_of(router, provider, model_id), stats_of(router, provider2, model_id)
     d1, d2 = _delta(after1, before1), _delta(after2, before2)
     w = 10 * session_weight(stake, seconds)
     assert w == session_weight(10 * stake, seconds)
@@ -361,14 +343,14 @@ def preempt_outcomes(router, marketplace, reputation, kit, provider, signer, con
     marketplace.setSigner(signer, sender=provider)
     at = _honest_history(kit, consumer, bid, signer, _next_day() + 1_000)
     s = kit.open(consumer, bid, 1_000 * MOR, DIRECT, signer, at)
-    before = (_stats(router, provider, model_id), _check_mirror(reputation, bid), _components(reputation, bid))
+    before = (stats_of(router, provider, model_id), _check_mirror(reputation, bid), _components(reputation, bid))
     closers = {"consumer": consumer, "provider": provider, "signer": signer}
     results = {}
     for name, closer, with_receipt in OUTCOMES:
         snapshot = chain.snapshot()
         event = kit.close(s, closers[closer], at + 1_800, (1, 100_000) if with_receipt else None, signer)
         results[name] = (
-            _stats(router, provider, model_id),
+            stats_of(router, provider, model_id),
             _check_mirror(reputation, bid),
             _components(reputation, bid),
             event,
@@ -469,7 +451,7 @@ def test_pumping__through_a_second_wallet_at_an_inflated_price__moves_the_score_
         assert c1.paid == c2.paid == INFLATED_PRICE * seconds
         at += seconds + 60
 
-    pumped_stats, honest_stats = _stats(router, provider, model_id), _stats(router, provider2, model_id)
+    pumped_stats, honest_stats = stats_of(router, provider, model_id), stats_of(router, provider2, model_id)
     assert pumped_stats == honest_stats
     pay = INFLATED_PRICE * seconds
     assert pumped_stats["earnings"] == sessions * min(pay, stake * seconds // DAY)

@@ -235,16 +235,20 @@ class Stats:
         self.earnings += min(pay, stake * seconds // DAY)
         if rating == "completed":
             assert receipt is not None
-            self.completed_weight += weight
-            self.completed += 1
-            self.ttft_weighted += weight * receipt[0]
-            self.tps_weighted += weight * receipt[1]
+            self.add_completed(weight, receipt[0], receipt[1])
         elif rating == "disputed":
             self.disputed_weight += weight
             self.disputed += 1
         if rating is not None and early:
             self.closed_early_weight += weight
         return weight
+
+    def add_completed(self, weight: int, ttft_ms: int, tokens_per_second: int) -> None:
+        """A consumer's close with a receipt: completed, its measurements weighted."""
+        self.completed_weight += weight
+        self.completed += 1
+        self.ttft_weighted += weight * ttft_ms
+        self.tps_weighted += weight * tokens_per_second
 
 
 @dataclass(frozen=True)
@@ -1026,10 +1030,6 @@ class EventReplay:
         self._check(sid == a["sessionId"] and closed["weight"] > 0, f"ReceiptRecorded {a} after {closed}")
         session = self.sessions[sid]
         stats = self.stats[(session.provider, session.model_id)]
-        weight = closed["weight"]
-        stats.completed_weight += weight
-        stats.completed += 1
-        stats.ttft_weighted += weight * a["ttftMs"]
-        stats.tps_weighted += weight * a["tokensPerSecond"]
+        stats.add_completed(closed["weight"], a["ttftMs"], a["tokensPerSecond"])
         if closed["closedEarly"]:
-            stats.closed_early_weight += weight
+            stats.closed_early_weight += closed["weight"]
