@@ -54,13 +54,19 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         bool registered;
     }
 
-    /// @dev One slot: [price 64 | version 64 | postedAt 40 | modelPos 32 | active 8] = 208 bits.
-    /// `version` is the pair's latest version, kept after deletion so ids never repeat.
+    /// @notice Largest page of the listing views: bounds their gas (a listing carries an
+    /// endpoint of up to 128 bytes) whatever the caller asks for.
+    uint256 public constant MAX_PAGE = 500;
+
+    /// @dev One slot: [price 64 | version 64 | postedAt 40 | modelPos 32 | providerPos 32 |
+    /// active 8] = 240 bits. `version` is the pair's latest version, kept after deletion so ids
+    /// never repeat; the positions index the model's and the provider's lists of active bids.
     struct BidRecord {
         uint64 price;
         uint64 version;
         uint40 postedAt;
         uint32 modelPos;
+        uint32 providerPos;
         bool active;
     }
 
@@ -77,6 +83,11 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
     mapping(address provider => string) private _endpoints;
     mapping(address provider => mapping(uint32 modelId => BidRecord)) private _bids;
     mapping(uint32 modelId => address[]) private _modelBidders;
+    /// @dev A provider's active bids by model id, at positions 0 .. activeBids - 1 (slots past
+    /// the end keep stale ids on purpose: the next bid then rewrites a non-zero slot).
+    mapping(address provider => mapping(uint256 position => uint32 modelId)) private _providerModels;
+    /// @dev Models their owner deregistered: their bids open no session and are not listed.
+    mapping(uint32 modelId => bool) private _closedModels;
     mapping(address account => bool) private _whitelist;
     Params private _params;
     uint96 private _bidFee;
@@ -144,6 +155,7 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
     /// @inheritdoc IMarketplace
     function deregister() external nonReentrant {
         ProviderRecord storage record = _requireRegistered(msg.sender);
+        _deleteBidsOnClosedModels(msg.sender, record);
         if (record.activeBids != 0) revert ProviderHasActiveBids(record.activeBids);
 
         uint256 stake = record.stake;
@@ -176,12 +188,15 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         if (record.active) {
             emit BidDeleted(BidIds.encode(msg.sender, modelId, record.version), msg.sender, modelId);
         } else {
+            uint32 position = provider_.activeBids;
             record.modelPos = SafeCast.toUint32(_modelBidders[modelId].length);
+            record.providerPos = position;
             record.active = true;
             _modelBidders[modelId].push(msg.sender);
+            _providerModels[msg.sender][position] = modelId;
             // Cannot overflow: one active bid per model, and model ids are uint32.
             unchecked {
-                ++provider_.activeBids;
+                provider_.activeBids = position + 1;
             }
         }
         // Cannot overflow: a version grows by one per post, and 2^64 posts cannot be paid for.
@@ -208,13 +223,15 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         BidRecord storage record = _bids[msg.sender][modelId];
         if (!record.active || record.version != BidIds.version(bidId)) revert BidNotActive(bidId);
 
-        record.active = false;
-        _removeFromModel(modelId, record.modelPos);
-        // Cannot underflow: the bid was active, so it was counted.
-        unchecked {
-            --_providers[msg.sender].activeBids;
-        }
+        _removeBid(msg.sender, _providers[msg.sender], modelId, record);
         emit BidDeleted(bidId, msg.sender, modelId);
+    }
+
+    /// @inheritdoc IMarketplace
+    function closeModel(uint32 modelId) external {
+        if (msg.sender != address(models)) revert NotModelRegistry(msg.sender);
+        _closedModels[modelId] = true;
+        emit ModelClosed(modelId);
     }
 
     // ---------------------------------------------------------------- governance
@@ -294,7 +311,8 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         modelId = BidIds.modelId(bidId);
         BidRecord storage record = _bids[provider_][modelId];
         if (!record.active || record.version != BidIds.version(bidId)) revert BidNotActive(bidId);
-        // A suspended provider's bids open no session.
+        // A deregistered model's bids and a suspended provider's bids open no session.
+        if (_closedModels[modelId]) revert IModelRegistry.ModelNotActive(modelId);
         if (_params.whitelistEnabled && !_whitelist[provider_]) revert NotWhitelisted(provider_);
         pricePerSecond = record.price;
         signer = _signerOf(provider_);
@@ -343,57 +361,73 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
 
     /// @inheritdoc IMarketplace
     function activeBidsOfModel(uint32 modelId, uint256 offset, uint256 limit) external view returns (uint256[] memory bidIds) {
-        address[] storage bidders = _modelBidders[modelId];
-        bidIds = new uint256[](_pageLength(bidders.length, offset, limit));
-        for (uint256 i = 0; i < bidIds.length; ++i) {
+        address[] storage bidders = _listedBidders(modelId);
+        uint256 length = _pageLength(bidders.length, offset, limit);
+        bidIds = new uint256[](length);
+        uint256 n = 0;
+        for (uint256 i = 0; i < length; ++i) {
             address bidder = bidders[offset + i];
-            bidIds[i] = BidIds.encode(bidder, modelId, _bids[bidder][modelId].version);
+            if (_isSuspended(bidder)) continue;
+            bidIds[n++] = BidIds.encode(bidder, modelId, _bids[bidder][modelId].version);
         }
+        _shrink(bidIds, n);
     }
 
     /// @inheritdoc IMarketplace
-    function activeBidsOfProvider(address provider_, uint256 firstModelId, uint256 modelCount)
+    function activeBidsOfProvider(address provider_, uint256 offset, uint256 limit)
         external
         view
         returns (uint256[] memory bidIds)
     {
-        if (firstModelId > type(uint32).max) return new uint256[](0);
-        uint256 end = Math.min(firstModelId + Math.min(modelCount, type(uint32).max), uint256(type(uint32).max) + 1);
-        uint256[] memory found = new uint256[](Math.min(_providers[provider_].activeBids, modelCount));
+        uint256 length = _isSuspended(provider_) ? 0 : _pageLength(_providers[provider_].activeBids, offset, limit);
+        bidIds = new uint256[](length);
         uint256 n = 0;
-        for (uint256 modelId = firstModelId; modelId < end && n < found.length; ++modelId) {
-            BidRecord storage record = _bids[provider_][uint32(modelId)];
-            if (record.active) found[n++] = BidIds.encode(provider_, uint32(modelId), record.version);
+        for (uint256 i = 0; i < length; ++i) {
+            uint32 modelId = _providerModels[provider_][offset + i];
+            if (_closedModels[modelId]) continue;
+            bidIds[n++] = BidIds.encode(provider_, modelId, _bids[provider_][modelId].version);
         }
-        bidIds = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            bidIds[i] = found[i];
-        }
+        _shrink(bidIds, n);
     }
 
     /// @inheritdoc IMarketplace
-    function biddersOfModel(uint32 modelId)
+    function bidListings(uint32 modelId, uint256 offset, uint256 limit)
         external
         view
-        returns (uint256[] memory bidIds, uint256[] memory prices, uint256[] memory stakes)
+        returns (Listing[] memory listings, uint256 total)
     {
-        address[] storage bidders = _modelBidders[modelId];
-        uint256 n = bidders.length;
-        bidIds = new uint256[](n);
-        prices = new uint256[](n);
-        stakes = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            address bidder = bidders[i];
+        address[] storage bidders = _listedBidders(modelId);
+        total = bidders.length;
+        uint256 length = _pageLength(total, offset, limit);
+        listings = new Listing[](length);
+        uint256 n = 0;
+        for (uint256 i = 0; i < length; ++i) {
+            address bidder = bidders[offset + i];
+            if (_isSuspended(bidder)) continue;
             BidRecord storage record = _bids[bidder][modelId];
-            bidIds[i] = BidIds.encode(bidder, modelId, record.version);
-            prices[i] = record.price;
-            stakes[i] = _providers[bidder].stake;
+            listings[n++] = Listing({
+                bidId: BidIds.encode(bidder, modelId, record.version),
+                provider: bidder,
+                pricePerSecond: record.price,
+                postedAt: record.postedAt,
+                providerStake: _providers[bidder].stake,
+                endpoint: _endpoints[bidder]
+            });
+        }
+        // Drop the unused tail: the array's length word is the first word of its memory.
+        assembly ("memory-safe") {
+            mstore(listings, n)
         }
     }
 
     /// @inheritdoc IMarketplace
     function activeBidCountOfModel(uint32 modelId) external view returns (uint256) {
-        return _modelBidders[modelId].length;
+        return _listedBidders(modelId).length;
+    }
+
+    /// @inheritdoc IMarketplace
+    function isModelClosed(uint32 modelId) external view returns (bool) {
+        return _closedModels[modelId];
     }
 
     /// @inheritdoc IMarketplace
@@ -452,17 +486,63 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         return signer == address(0) ? provider_ : signer;
     }
 
-    /// @dev Number of items of a page at `offset` of at most `limit` items in a list of `length`.
-    function _pageLength(uint256 length, uint256 offset, uint256 limit) private pure returns (uint256) {
-        return offset >= length ? 0 : Math.min(limit, length - offset);
+    /// @dev Whether the whitelist is on and `provider_` is not on it: its bids are unusable.
+    function _isSuspended(address provider_) private view returns (bool) {
+        return _params.whitelistEnabled && !_whitelist[provider_];
     }
 
-    /// @dev Swap-and-pop: the model's last bidder takes the removed one's place. O(1).
-    function _removeFromModel(uint32 modelId, uint32 pos) private {
+    /// @dev The bidders a model's listings page over: none once the model is closed (model id 0
+    /// is never registered, so its list is always empty).
+    function _listedBidders(uint32 modelId) private view returns (address[] storage bidders) {
+        bidders = _modelBidders[_closedModels[modelId] ? 0 : modelId];
+    }
+
+    /// @dev Number of items of a page at `offset` of at most `min(limit, MAX_PAGE)` items in a
+    /// list of `length`.
+    function _pageLength(uint256 length, uint256 offset, uint256 limit) private pure returns (uint256) {
+        return offset >= length ? 0 : Math.min(Math.min(limit, MAX_PAGE), length - offset);
+    }
+
+    /// @dev Cuts a memory array to its first `n` items (its length word is its first word).
+    function _shrink(uint256[] memory items, uint256 n) private pure {
+        assembly ("memory-safe") {
+            mstore(items, n)
+        }
+    }
+
+    /// @dev Removes an active bid from its model's and its provider's lists, O(1) each
+    /// (swap-and-pop: the last item takes the removed one's place).
+    function _removeBid(address provider_, ProviderRecord storage providerRecord_, uint32 modelId, BidRecord storage record)
+        private
+    {
+        record.active = false;
         address[] storage bidders = _modelBidders[modelId];
-        address last = bidders[bidders.length - 1];
-        bidders[pos] = last;
-        _bids[last][modelId].modelPos = pos;
+        address lastBidder = bidders[bidders.length - 1];
+        bidders[record.modelPos] = lastBidder;
+        _bids[lastBidder][modelId].modelPos = record.modelPos;
         bidders.pop();
+
+        // Cannot underflow: the bid was active, so it was counted.
+        uint32 lastPos;
+        unchecked {
+            lastPos = providerRecord_.activeBids - 1;
+        }
+        uint32 lastModel = _providerModels[provider_][lastPos];
+        _providerModels[provider_][record.providerPos] = lastModel;
+        _bids[provider_][lastModel].providerPos = record.providerPos;
+        providerRecord_.activeBids = lastPos;
+    }
+
+    /// @dev Deletes the provider's bids on models their owners deregistered, so that they do
+    /// not hold its deregistration. O(the provider's own active bids), walked from the end so
+    /// that a swapped-in bid has always been looked at already.
+    function _deleteBidsOnClosedModels(address provider_, ProviderRecord storage record) private {
+        for (uint256 i = record.activeBids; i > 0; --i) {
+            uint32 modelId = _providerModels[provider_][i - 1];
+            if (!_closedModels[modelId]) continue;
+            BidRecord storage bid_ = _bids[provider_][modelId];
+            _removeBid(provider_, record, modelId, bid_);
+            emit BidDeleted(BidIds.encode(provider_, modelId, bid_.version), provider_, modelId);
+        }
     }
 }

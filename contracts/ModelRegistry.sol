@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ExpiringPause} from "./governance/ExpiringPause.sol";
 import {Governed} from "./governance/Governed.sol";
@@ -14,7 +15,8 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
 /// @notice Models that providers bid for (PROTOCOL.md §2). Anyone registers a model; its owner
-/// updates the metadata and deregisters it once it has no active bids, getting the stake back.
+/// updates the metadata and may always deregister it, getting the stake back at once whatever
+/// others bid: deregistering closes the model's market in the marketplace in O(1).
 /// Governance sets the minimum stake and may pause new registrations; it can never move a stake.
 contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep {
     using SafeERC20 for IERC20;
@@ -30,7 +32,10 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
 
     /// @notice The MOR token.
     IERC20 public immutable mor;
-    /// @notice The marketplace, asked for a model's active bids before deregistration.
+    /// @notice Largest page of `models`.
+    uint256 public constant MAX_PAGE = 100;
+
+    /// @notice The marketplace, told when a model's market closes.
     IMarketplace public immutable marketplace;
     /// @notice The compute pool, where swept surplus goes.
     IComputePool public immutable pool;
@@ -89,8 +94,6 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     /// @inheritdoc IModelRegistry
     function deregisterModel(uint32 modelId) external nonReentrant {
         ModelRecord storage record = _requireOwnedActiveModel(modelId);
-        uint256 bids = marketplace.activeBidCountOfModel(modelId);
-        if (bids != 0) revert ModelHasActiveBids(modelId, bids);
 
         uint256 stake = record.stake;
         record.active = false;
@@ -98,6 +101,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         _totalStake -= stake;
         emit ModelDeregistered(modelId, msg.sender, stake);
 
+        // Bids on the model stop opening sessions; nobody's bid can hold the owner's stake.
+        marketplace.closeModel(modelId);
         if (stake > 0) mor.safeTransfer(msg.sender, stake);
     }
 
@@ -125,15 +130,29 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
 
     /// @inheritdoc IModelRegistry
     function model(uint32 modelId) external view returns (Model memory) {
-        ModelRecord storage record = _models[modelId];
-        return Model({
-            owner: record.owner,
-            stake: record.stake,
-            active: record.active,
-            contentId: record.contentId,
-            name: record.name,
-            tags: record.tags
-        });
+        return _model(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function models(uint256 offset, uint256 limit, bool activeOnly)
+        external
+        view
+        returns (Model[] memory page, uint256 total)
+    {
+        total = _modelCount;
+        uint256 length = offset >= total ? 0 : Math.min(Math.min(limit, MAX_PAGE), total - offset);
+        page = new Model[](length);
+        uint256 n = 0;
+        for (uint256 i = 0; i < length; ++i) {
+            // Cannot truncate: offset + i < total <= type(uint32).max.
+            uint32 modelId = uint32(offset + i + 1);
+            if (activeOnly && !_models[modelId].active) continue;
+            page[n++] = _model(modelId);
+        }
+        // Drop the unused tail: the array's length word is the first word of its memory.
+        assembly ("memory-safe") {
+            mstore(page, n)
+        }
     }
 
     /// @inheritdoc IModelRegistry
@@ -158,6 +177,19 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
 
     function _sweepRoute() internal view override returns (IERC20, IComputePool) {
         return (mor, pool);
+    }
+
+    function _model(uint32 modelId) private view returns (Model memory) {
+        ModelRecord storage record = _models[modelId];
+        return Model({
+            id: modelId,
+            owner: record.owner,
+            stake: record.stake,
+            active: record.active,
+            contentId: record.contentId,
+            name: record.name,
+            tags: record.tags
+        });
     }
 
     function _requireOwnedActiveModel(uint32 modelId) private view returns (ModelRecord storage record) {

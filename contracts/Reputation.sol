@@ -11,6 +11,10 @@ import {ReputationMath} from "./libraries/ReputationMath.sol";
 /// @notice Scores and ranks bids by the caller's needs (PROTOCOL.md §6). It holds no state and no
 /// MOR; bad actors are penalised only through a lower score.
 contract Reputation is IReputation {
+    /// @notice Largest window of `rankWindow`: 200 bids score and sort in under 10M gas, a
+    /// third of the 30M an `eth_call` is commonly allowed.
+    uint256 public constant MAX_WINDOW = 200;
+
     IMarketplace private immutable _marketplace;
     ISessionRouter private immutable _router;
 
@@ -48,18 +52,13 @@ contract Reputation is IReputation {
     }
 
     /// @inheritdoc IReputation
-    function rankedBids(uint32 modelId, ReputationMath.Weights calldata weights, uint256 offset, uint256 limit)
+    function rankWindow(uint32 modelId, ReputationMath.Weights calldata weights, uint256 offset, uint256 limit)
         external
         view
-        returns (RankedBid[] memory page)
+        returns (RankedBid[] memory ranked, uint256 total)
     {
-        RankedBid[] memory all = _scoreAll(modelId, weights);
-        _sort(all);
-        uint256 count = offset >= all.length ? 0 : _min(limit, all.length - offset);
-        page = new RankedBid[](count);
-        for (uint256 i = 0; i < count; ++i) {
-            page[i] = all[offset + i];
-        }
+        (ranked, total) = _scoreWindow(modelId, weights, offset, _min(limit, MAX_WINDOW));
+        _sort(ranked);
     }
 
     /// @inheritdoc IReputation
@@ -72,29 +71,33 @@ contract Reputation is IReputation {
         return address(_router);
     }
 
-    /// @dev Every active bid of the model, scored. Two batched reads instead of several calls
-    /// per bid, so the cost per bid stays a few storage reads and one score.
-    function _scoreAll(uint32 modelId, ReputationMath.Weights calldata weights)
+    /// @dev The usable bids at positions `[offset, offset + limit)` of the model's list, scored.
+    /// Two batched reads (listings, statistics) instead of several calls per bid.
+    function _scoreWindow(uint32 modelId, ReputationMath.Weights calldata weights, uint256 offset, uint256 limit)
         private
         view
-        returns (RankedBid[] memory all)
+        returns (RankedBid[] memory ranked, uint256 total)
     {
-        (uint256[] memory bidIds, uint256[] memory prices, uint256[] memory stakes) = _marketplace.biddersOfModel(modelId);
-        address[] memory providers = new address[](bidIds.length);
-        for (uint256 i = 0; i < bidIds.length; ++i) {
-            providers[i] = BidIds.provider(bidIds[i]);
+        IMarketplace.Listing[] memory listings;
+        (listings, total) = _marketplace.bidListings(modelId, offset, limit);
+        address[] memory providers = new address[](listings.length);
+        for (uint256 i = 0; i < listings.length; ++i) {
+            providers[i] = listings[i].provider;
         }
         ISessionRouter.Stats[] memory stats = _router.statsOf(providers, modelId);
         // slither-disable-next-line unused-return -- only the lower price bound enters the score
         (uint256 minPrice,) = _marketplace.priceBounds();
-        all = new RankedBid[](bidIds.length);
-        for (uint256 i = 0; i < bidIds.length; ++i) {
-            ReputationMath.Inputs memory inputs = _inputs(stats[i], prices[i], minPrice, stakes[i]);
-            all[i] = RankedBid({
-                bidId: bidIds[i],
-                provider: providers[i],
+        ranked = new RankedBid[](listings.length);
+        for (uint256 i = 0; i < listings.length; ++i) {
+            IMarketplace.Listing memory listing = listings[i];
+            ReputationMath.Inputs memory inputs =
+                _inputs(stats[i], listing.pricePerSecond, minPrice, listing.providerStake);
+            ranked[i] = RankedBid({
+                bidId: listing.bidId,
+                provider: listing.provider,
                 score: ReputationMath.score(inputs, weights),
-                inputs: inputs
+                inputs: inputs,
+                endpoint: listing.endpoint
             });
         }
     }

@@ -10,7 +10,7 @@ from typing import Any
 from mor_market import eip712
 from mor_market.deploy import Protocol
 from mor_market.ids import session_consumer, session_id
-from mor_market.ranking import Weights
+from mor_market.ranking import Inputs, Weights, merge_windows
 
 STIPEND, DIRECT = 0, 1
 
@@ -70,7 +70,7 @@ def sign_receipt(p: Protocol, signer: Any, session: int, ttft_ms: int, tps: int,
 
 def provider_status(p: Protocol, provider: str) -> dict[str, Any]:
     record = p.marketplace.providerRecord(provider)
-    bids = list(p.marketplace.activeBidsOfProvider(provider, 1, p.model_registry.modelCount()))
+    bids = provider_bids(p, provider)
     return {
         "provider": provider,
         "registered": bool(record.registered),
@@ -80,6 +80,15 @@ def provider_status(p: Protocol, provider: str) -> dict[str, Any]:
         "bids": [{"bidId": b, **_bid(p, b)} for b in bids],
         "owed": p.pool.owed(provider),
     }
+
+
+def provider_bids(p: Protocol, provider: str, page: int = 500) -> list[int]:
+    """A provider's usable bids, every page of its own list (bounded calls)."""
+    count = int(p.marketplace.providerRecord(provider).activeBids)
+    bids: list[int] = []
+    for offset in range(0, count, page):
+        bids.extend(int(b) for b in p.marketplace.activeBidsOfProvider(provider, offset, page))
+    return bids
 
 
 def _bid(p: Protocol, bid: int) -> dict[str, Any]:
@@ -96,12 +105,38 @@ class RankedBid:
     provider: str
     score: int
     price_per_second: int
-    inputs: Any
+    inputs: Inputs
+    endpoint: str
 
 
-def ranked_bids(p: Protocol, model_id: int, weights: Weights, limit: int = 20) -> list[RankedBid]:
-    page = p.reputation.rankedBids(model_id, weights.as_tuple(), 0, limit)
-    return [RankedBid(r.bidId, r.provider, r.score, r.inputs.pricePerSecond, r.inputs) for r in page]
+RANK_WINDOW = 200  # Reputation.MAX_WINDOW
+
+
+def ranked_bids(
+    p: Protocol, model_id: int, weights: Weights, limit: int | None = 20, window: int = RANK_WINDOW
+) -> list[RankedBid]:
+    """A model's usable bids in the exact global order for `weights`, best first, at most
+    `limit` (None: all): every window of the model's list scored on-chain at one block (each
+    call bounded by the window), then merged."""
+    from ape import chain
+
+    block = chain.blocks.head.number
+    windows: list[list[RankedBid]] = []
+    offset, total = 0, 1
+    while offset < total:
+        ranked, total = p.reputation.rankWindow(model_id, weights.as_tuple(), offset, window, block_id=block)
+        windows.append([_ranked_bid(r) for r in ranked])
+        offset += window
+    merged = merge_windows(windows, key=lambda r: (r.bid_id, r.score))
+    return merged if limit is None else merged[:limit]
+
+
+def _ranked_bid(r: Any) -> RankedBid:
+    """From a Reputation.RankedBid (Ape returns struct arrays inside a multi-value return as
+    plain tuples, so fields are read by position)."""
+    bid_id, provider, bid_score, inputs, endpoint = tuple(r)
+    x = Inputs.from_chain(inputs)
+    return RankedBid(int(bid_id), str(provider), int(bid_score), x.price_per_second, x, str(endpoint))
 
 
 def open_session(

@@ -1,10 +1,16 @@
 """The reputation score and ranking, the same integer arithmetic as contracts/libraries/
-ReputationMath.sol and Reputation.rankedBids, so that scores computed off-chain from the
-contracts' views equal the on-chain ones exactly, ties included."""
+ReputationMath.sol and Reputation.rankWindow, so that scores computed off-chain from the
+contracts' views equal the on-chain ones exactly, ties included; and the merge of the
+contract's bounded ranking windows into the global order."""
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 WAD = 10**18
 MILLI_MOR = 10**15  # SessionRouter.WEIGHT_UNIT: weights are milli-MOR-seconds
@@ -131,3 +137,17 @@ def rank(bids: dict[int, Inputs], w: Weights) -> list[tuple[int, int]]:
     """(bid id, score) sorted best first, ties by bid id ascending."""
     scored = [(bid, score(x, w)) for bid, x in bids.items()]
     return sorted(scored, key=lambda item: (-item[1], item[0]))
+
+
+def rank_order(item: tuple[int, int]) -> tuple[int, int]:
+    """The ranking's sort key of a (bid id, score) pair: score descending, then bid id ascending."""
+    bid, bid_score = item
+    return (-bid_score, bid)
+
+
+def merge_windows(windows: Iterable[Sequence[T]], key: Callable[[T], Any] | None = None) -> list[T]:
+    """The global ranking from windows that are each sorted (Reputation.rankWindow's output):
+    a k-way merge, O(n log k). `key` gives an item's (bid id, score); (bid, score) tuples by
+    default. Equal to `rank` over the union of the windows when they partition the bids."""
+    to_pair = key or (lambda item: item)
+    return list(heapq.merge(*windows, key=lambda item: rank_order(to_pair(item))))

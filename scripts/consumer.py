@@ -44,7 +44,8 @@ def bids(model_id: int, weights: str, limit: int) -> None:
         ranked = ops.ranked_bids(p, model_id, Weights(*values), limit)
     for rank, r in enumerate(ranked, 1):
         click.echo(
-            f"{rank:>2}. bid {r.bid_id}  provider {r.provider}  score {r.score / 1e18:.4f}  price {r.price_per_second} wei/s"
+            f"{rank:>2}. bid {r.bid_id}  provider {r.provider}  score {r.score / 1e18:.4f}"
+            f"  price {r.price_per_second} wei/s  endpoint {r.endpoint}"
         )
 
 

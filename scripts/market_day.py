@@ -235,7 +235,7 @@ def report(m: Market) -> str:
     ]
     for name, account in m.providers.items():
         record = p.marketplace.providerRecord(account)
-        bids = list(p.marketplace.activeBidsOfProvider(account, 1, p.model_registry.modelCount()))
+        bids = ops.provider_bids(p, account)
         completed = disputed = earned = 0
         best = 0
         for bid in bids:

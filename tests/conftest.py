@@ -263,10 +263,13 @@ def open_session(router, mor, sign_approval) -> Callable[..., int]:
     return _open
 
 
+GENERATED_ACCOUNTS: list[Any] = []  # accounts a test generated beyond the configured ten
+
+
 def _account_of(address: str) -> Any:
     from ape import accounts
 
-    for account in accounts.test_accounts:
+    for account in [*accounts.test_accounts, *GENERATED_ACCOUNTS]:
         if account.address == address:
             return account
     raise LookupError(f"no test account {address}")

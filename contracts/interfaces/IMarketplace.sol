@@ -29,6 +29,17 @@ interface IMarketplace is ISurplusSweep {
         bool active;
     }
 
+    /// @notice A model's usable bid with what a consumer needs to choose it and reach its
+    /// provider, as the listing view returns it.
+    struct Listing {
+        uint256 bidId;
+        address provider;
+        uint64 pricePerSecond;
+        uint40 postedAt;
+        uint256 providerStake;
+        string endpoint;
+    }
+
     /// @notice The endpoint is empty.
     error EmptyEndpoint();
     /// @notice The endpoint is longer than `max` bytes.
@@ -56,6 +67,8 @@ interface IMarketplace is ISurplusSweep {
     error WhitelistAlreadyDisabled();
     /// @notice Governance asked for more fees than the fee balance holds.
     error InsufficientFees(uint256 balance, uint256 requested);
+    /// @notice Only the model registry may close a model's market.
+    error NotModelRegistry(address caller);
 
     /// @notice A provider registered, or registered again to update its endpoint.
     event ProviderRegistered(address indexed provider, string endpoint);
@@ -69,6 +82,8 @@ interface IMarketplace is ISurplusSweep {
     event BidPosted(uint256 indexed bidId, address indexed provider, uint32 indexed modelId, uint256 pricePerSecond, uint256 fee);
     /// @notice A bid stopped being active, deleted by its provider or replaced by a new post.
     event BidDeleted(uint256 indexed bidId, address indexed provider, uint32 indexed modelId);
+    /// @notice A model's owner deregistered it: its bids open no session and are not listed.
+    event ModelClosed(uint32 indexed modelId);
     /// @notice Governance put `account` on the whitelist or took it off.
     event WhitelistSet(address indexed account, bool whitelisted);
     /// @notice Governance turned the whitelist off for good.
@@ -98,7 +113,9 @@ interface IMarketplace is ISurplusSweep {
     function setSigner(address signer) external;
 
     /// @notice Deregisters the caller and returns its whole stake in the same transaction.
-    /// @dev Requirements: registered; no active bids. Works while paused.
+    /// Its bids on deregistered models are deleted first: they never hold a provider back.
+    /// @dev Requirements: registered; no active bid on a registered model. Works while paused.
+    /// Costs O(the caller's own active bids), never more.
     function deregister() external;
 
     /// @notice Posts the caller's bid for `modelId`, replacing its active bid for that model.
@@ -115,6 +132,12 @@ interface IMarketplace is ISurplusSweep {
     /// @dev Requirements: the caller is the bid's provider; the bid is active.
     /// @param bidId The bid.
     function deleteBid(uint256 bidId) external;
+
+    /// @notice Closes a model's market when its owner deregisters it, in O(1): its bids stop
+    /// opening sessions and being listed, and stop counting against their providers'
+    /// deregistration. Open sessions on them run and close as usual. Model registry only.
+    /// @param modelId The model.
+    function closeModel(uint32 modelId) external;
 
     /// @notice Whitelists or un-whitelists `account`. Governance only.
     /// @param account The account.
@@ -150,8 +173,9 @@ interface IMarketplace is ISurplusSweep {
     function unpause() external;
 
     /// @notice What the session router needs to open a session on a bid, in one call.
-    /// @dev Reverts with `BidNotActive` unless `bidId` is the active bid of its pair, and with
-    /// `NotWhitelisted` if its provider is suspended (whitelist on, provider taken off it).
+    /// @dev Reverts with `BidNotActive` unless `bidId` is the active bid of its pair, with
+    /// `IModelRegistry.ModelNotActive` if its model was deregistered, and with `NotWhitelisted`
+    /// if its provider is suspended (whitelist on, provider taken off it).
     /// @param bidId The bid.
     /// @return provider The bid's provider.
     /// @return modelId The bid's model.
@@ -183,44 +207,54 @@ interface IMarketplace is ISurplusSweep {
     /// @return The bid id, 0 when none is active.
     function activeBidOf(address provider, uint32 modelId) external view returns (uint256);
 
-    /// @notice Active bids for a model, paginated.
-    /// @dev Order: the order of posting, except that deleting a bid moves the model's last bid
-    /// into its place. Stable while no bid of the model is deleted.
+    /// @notice A model's usable bids, paginated over the positions of its list of active bids.
+    /// @dev Positions `[offset, offset + min(limit, MAX_PAGE))` of the list; bids of suspended
+    /// providers are skipped, so a page may hold fewer; page on with `offset + limit` until
+    /// `activeBidCountOfModel`. Order: the order of posting, except that deleting a bid moves
+    /// the model's last bid into its place. A deregistered model lists nothing.
     /// @param modelId The model.
-    /// @param offset Index of the first bid to return.
-    /// @param limit Largest number of bids to return.
-    /// @return bidIds The bids.
+    /// @param offset First position.
+    /// @param limit Largest number of positions to read (at most 500).
+    /// @return bidIds The usable bids.
     function activeBidsOfModel(uint32 modelId, uint256 offset, uint256 limit) external view returns (uint256[] memory bidIds);
 
-    /// @notice Active bids of a provider for the models `firstModelId .. firstModelId + modelCount - 1`,
-    /// in model-id order: page through a provider's bids by model-id windows (order is stable;
-    /// `providerRecord(p).activeBids` says how many there are in all).
-    /// @dev Scans `modelCount` model ids at most (a view, bounded by its arguments).
+    /// @notice A provider's usable bids, paginated over the positions of its own list of active
+    /// bids (`providerRecord(p).activeBids` positions).
+    /// @dev Positions `[offset, offset + min(limit, MAX_PAGE))`; bids on deregistered models are
+    /// skipped, and a suspended provider lists nothing. Deleting a bid moves the provider's
+    /// last bid into its place.
     /// @param provider The provider.
-    /// @param firstModelId First model id of the window.
-    /// @param modelCount Width of the window in model ids.
-    /// @return bidIds The active bids in the window.
-    function activeBidsOfProvider(address provider, uint256 firstModelId, uint256 modelCount)
+    /// @param offset First position.
+    /// @param limit Largest number of positions to read (at most 500).
+    /// @return bidIds The usable bids.
+    function activeBidsOfProvider(address provider, uint256 offset, uint256 limit)
         external
         view
         returns (uint256[] memory bidIds);
 
-    /// @notice Every active bid of a model with its price and its provider's stake, in one call:
-    /// what ranking reads. Same order as `activeBidsOfModel`.
-    /// @dev Reads O(active bids of the model); a view for eth_call, never called by a transaction.
+    /// @notice A model's usable bids with their prices and their providers' stakes and
+    /// endpoints, in one call: what a consumer needs to choose a bid and reach its provider.
+    /// Same positions and order as `activeBidsOfModel`.
     /// @param modelId The model.
-    /// @return bidIds The active bids.
-    /// @return prices Their prices per second.
-    /// @return stakes Their providers' stakes.
-    function biddersOfModel(uint32 modelId)
+    /// @param offset First position.
+    /// @param limit Largest number of positions to read (at most 500).
+    /// @return listings The usable bids of the page.
+    /// @return total The number of positions (`activeBidCountOfModel`).
+    function bidListings(uint32 modelId, uint256 offset, uint256 limit)
         external
         view
-        returns (uint256[] memory bidIds, uint256[] memory prices, uint256[] memory stakes);
+        returns (Listing[] memory listings, uint256 total);
 
-    /// @notice Number of active bids for a model.
+    /// @notice Number of positions in a model's list of active bids: the bids that are listed,
+    /// suspended providers' included (skipped by the listings). 0 once the model is deregistered.
     /// @param modelId The model.
     /// @return The count.
     function activeBidCountOfModel(uint32 modelId) external view returns (uint256);
+
+    /// @notice Whether the model's owner deregistered it (its market is closed for good).
+    /// @param modelId The model.
+    /// @return True once closed.
+    function isModelClosed(uint32 modelId) external view returns (bool);
 
     /// @notice Whether `account` is whitelisted.
     /// @param account The account.

@@ -9,6 +9,7 @@ import {ISurplusSweep} from "./ISurplusSweep.sol";
 interface IModelRegistry is ISurplusSweep {
     /// @notice A registered model, as the views return it.
     struct Model {
+        uint32 id;
         address owner;
         uint96 stake;
         bool active;
@@ -29,8 +30,6 @@ interface IModelRegistry is ISurplusSweep {
     error ModelNotActive(uint32 modelId);
     /// @notice `caller` is not the owner of model `modelId`.
     error NotModelOwner(uint32 modelId, address caller);
-    /// @notice The model still has `count` active bids.
-    error ModelHasActiveBids(uint32 modelId, uint256 count);
 
     /// @notice A model was registered.
     event ModelRegistered(
@@ -63,8 +62,10 @@ interface IModelRegistry is ISurplusSweep {
     /// @param tags New tags.
     function updateModel(uint32 modelId, string calldata name, bytes32 contentId, bytes32[] calldata tags) external;
 
-    /// @notice Deregisters a model and returns its stake to the owner in the same transaction.
-    /// @dev Requirements: the caller owns the active model; the model has no active bids.
+    /// @notice Deregisters a model and returns its stake to the owner in the same transaction,
+    /// whatever bids others have on it: its bids stop opening sessions and stop counting
+    /// against their providers' deregistration; open sessions on them run and close as usual.
+    /// @dev Requirements: the caller owns the active model. O(1) whatever the number of bids.
     /// @param modelId The model.
     function deregisterModel(uint32 modelId) external;
 
@@ -88,6 +89,18 @@ interface IModelRegistry is ISurplusSweep {
     /// @param modelId The model.
     /// @return The model.
     function model(uint32 modelId) external view returns (Model memory);
+
+    /// @notice Models by id, paginated: ids `offset + 1 .. offset + min(limit, MAX_PAGE)`,
+    /// deregistered ones skipped when `activeOnly` (a page may then hold fewer).
+    /// @param offset Number of ids to skip (page on with `offset + limit` until `total`).
+    /// @param limit Largest number of ids to read (at most 100).
+    /// @param activeOnly Whether to leave out deregistered models.
+    /// @return page The models of the page, by ascending id.
+    /// @return total Number of models ever registered (`modelCount`).
+    function models(uint256 offset, uint256 limit, bool activeOnly)
+        external
+        view
+        returns (Model[] memory page, uint256 total);
 
     /// @notice Number of models ever registered; ids are 1..modelCount().
     /// @return The count.

@@ -15,7 +15,7 @@ from tests.conftest import PRICE
 def bidders(register_provider, provider, provider2, keeper, consumer2) -> list:
     """Four registered providers, in the order they will bid."""
     for i, account in enumerate((provider, provider2, keeper, consumer2)):
-        register_provider(account, (i + 1) * 10 * MOR)
+        register_provider(account, (i + 1) * 10 * MOR, f"gpu{i}.example.org:3333")
     return [provider, provider2, keeper, consumer2]
 
 
@@ -86,27 +86,23 @@ def test_active_bids_of_model__after_all_deleted_and_model_deregistered__is_empt
     assert not any(marketplace.bid(bid).active for bid in model_bids)
 
 
-def test_active_bids_of_provider__by_model_id_window__lists_its_bids_in_model_id_order(
+def test_active_bids_of_provider__by_position__lists_its_bids_in_posting_order(
     marketplace, registered_provider, model_ids, post_bid
 ):
-    # Posted out of model-id order: listed in model-id order all the same.
-    bids = {model: post_bid(registered_provider, model) for model in reversed(model_ids)}
-    in_order = [bids[model] for model in model_ids]
-    first = model_ids[0]
+    posted = [post_bid(registered_provider, model) for model in reversed(model_ids)]
 
-    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == in_order
-    assert list(marketplace.activeBidsOfProvider(registered_provider, first, 1)) == in_order[:1]
-    assert list(marketplace.activeBidsOfProvider(registered_provider, first + 1, 1)) == in_order[1:2]
-    assert list(marketplace.activeBidsOfProvider(registered_provider, first + 1, 2)) == in_order[1:]
-    assert list(marketplace.activeBidsOfProvider(registered_provider, first + 3, 10)) == []
-    assert list(marketplace.activeBidsOfProvider(registered_provider, first, 0)) == []
-    assert list(marketplace.activeBidsOfProvider(registered_provider, 2**32, 10)) == []
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == posted
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 1)) == posted[:1]
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 1, 1)) == posted[1:2]
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 1, 2)) == posted[1:]
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 3, 10)) == []
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 0)) == []
     assert list(marketplace.activeBidsOfProvider(registered_provider, 2**256 - 1, 2**256 - 1)) == []
-    assert list(marketplace.activeBidsOfProvider(registered_provider, 1, 2**256 - 1)) == in_order
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 2**256 - 1)) == posted
     assert marketplace.providerRecord(registered_provider).activeBids == 3
 
 
-def test_active_bids_of_provider__after_a_delete_or_repost__keeps_the_order_and_drops_the_deleted_bid(
+def test_active_bids_of_provider__after_a_delete_or_repost__moves_its_last_bid_into_the_gap(
     marketplace, registered_provider, model_ids, post_bid
 ):
     bids = [post_bid(registered_provider, model) for model in model_ids]
@@ -115,7 +111,8 @@ def test_active_bids_of_provider__after_a_delete_or_repost__keeps_the_order_and_
     marketplace.postBid(model_ids[2], 2 * PRICE, sender=registered_provider)
 
     reposted = bid_id(registered_provider.address, model_ids[2], 2)
-    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == [bids[1], reposted]
+    # The last bid (model 3's) took the deleted one's position; its repost kept that position.
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == [reposted, bids[1]]
     assert marketplace.providerRecord(registered_provider).activeBids == 2
 
 
@@ -159,14 +156,26 @@ def test_active_bids__every_listed_bid__is_active_and_every_active_bid_is_listed
     assert all(marketplace.bid(bid).active for bid in active)
 
 
-def test_bidders_of_model__in_one_call__matches_the_listing_with_prices_and_stakes(
+def test_bid_listings__in_one_call__match_the_listing_with_prices_stakes_and_endpoints(
     marketplace, bidders, model_id, model_bids
 ):
     marketplace.deleteBid(model_bids[0], sender=bidders[0])
 
-    bid_ids, prices, stakes = marketplace.biddersOfModel(model_id)
+    listings, total = marketplace.bidListings(model_id, 0, 10)
 
-    assert list(bid_ids) == list(marketplace.activeBidsOfModel(model_id, 0, 10))
-    assert list(bid_ids) == [model_bids[3], model_bids[1], model_bids[2]]
-    assert list(prices) == [PRICE + 3, PRICE + 1, PRICE + 2]
-    assert list(stakes) == [40 * MOR, 20 * MOR, 30 * MOR]
+    assert total == 3
+    # Ape returns the structs of a multi-value return as tuples, fields by position.
+    assert [int(x[0]) for x in listings] == list(marketplace.activeBidsOfModel(model_id, 0, 10))
+    assert [int(x[0]) for x in listings] == [model_bids[3], model_bids[1], model_bids[2]]
+    assert [x[1] for x in listings] == [bidders[3].address, bidders[1].address, bidders[2].address]
+    assert [int(x[2]) for x in listings] == [PRICE + 3, PRICE + 1, PRICE + 2]
+    assert [int(x[4]) for x in listings] == [40 * MOR, 20 * MOR, 30 * MOR]
+    assert [x[5] for x in listings] == ["gpu3.example.org:3333", "gpu1.example.org:3333", "gpu2.example.org:3333"]
+
+
+def test_bid_listings__pages__are_bounded_and_concatenate_to_the_whole_list(marketplace, model_id, model_bids):
+    whole, total = marketplace.bidListings(model_id, 0, 2**256 - 1)
+    pages = [marketplace.bidListings(model_id, offset, 3)[0] for offset in (0, 3, 6)]
+    assert [int(x[0]) for page in pages for x in page] == [int(x[0]) for x in whole] == list(model_bids)
+    assert total == len(model_bids)
+    assert marketplace.MAX_PAGE() == 500

@@ -1,5 +1,5 @@
-"""PROTOCOL §2: the owner deregisters its model when it has no active bids, and gets the stake
-back in the same transaction. A deregistered model takes no bids."""
+"""PROTOCOL §2: the owner deregisters its model and gets the stake back in the same
+transaction. A deregistered model takes no bids. (With others' bids on it: test_owner_exit.py.)"""
 
 from __future__ import annotations
 
@@ -26,41 +26,6 @@ def test_deregister_model__no_bids__returns_the_stake_and_keeps_the_metadata(
     assert not model_registry.isActive(model_id)
     assert model_registry.totalStake() == 0
     assert mor.balanceOf(model_registry) == 0
-    check_conservation(protocol)
-
-
-def test_deregister_model__with_active_bids__reverts_model_has_active_bids_until_they_are_deleted(
-    protocol,
-    model_registry,
-    marketplace,
-    mor,
-    model_owner,
-    register_model,
-    register_provider,
-    provider,
-    provider2,
-    post_bid,
-    registry_state,
-):
-    model_id = register_model(stake=5 * MOR)
-    register_provider(provider)
-    register_provider(provider2)
-    bids = [post_bid(provider, model_id), post_bid(provider2, model_id)]
-    before = registry_state(model_owner, models=(model_id,))
-
-    with ape.reverts(model_registry.ModelHasActiveBids, modelId=model_id, count=2):
-        model_registry.deregisterModel(model_id, sender=model_owner)
-    assert registry_state(model_owner, models=(model_id,)) == before
-
-    marketplace.deleteBid(bids[0], sender=provider)
-    with ape.reverts(model_registry.ModelHasActiveBids, modelId=model_id, count=1):
-        model_registry.deregisterModel(model_id, sender=model_owner)
-
-    marketplace.deleteBid(bids[1], sender=provider2)
-    balance = mor.balanceOf(model_owner)
-    tx = model_registry.deregisterModel(model_id, sender=model_owner)
-    assert events(tx, model_registry.ModelDeregistered)[0]["stakeReturned"] == 5 * MOR
-    assert mor.balanceOf(model_owner) == balance + 5 * MOR
     check_conservation(protocol)
 
 

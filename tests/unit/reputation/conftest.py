@@ -104,3 +104,10 @@ def component_on_chain(reputation: Any, x: Inputs, name: str) -> int:
     """One component as the contract computes it: the score with that component's weight alone
     (`w * c // w == c`)."""
     return reputation.score(x.as_tuple(), Weights(**{name: 1}).as_tuple())
+
+
+def window(reputation: Any, model_id: int, weights: Weights, offset: int = 0, limit: int = 200) -> list[tuple[int, int]]:
+    """One rankWindow as (bid id, score) pairs (Ape returns the structs of a multi-value return
+    as tuples: bid id first, score third)."""
+    ranked, _total = reputation.rankWindow(model_id, weights.as_tuple(), offset, limit)
+    return [(int(r[0]), int(r[2])) for r in ranked]

@@ -1,4 +1,4 @@
-"""scoreOf(bid, weights) is the score of the bid's live inputs: the same number rankedBids
+"""scoreOf(bid, weights) is the score of the bid's live inputs: the same number rankWindow
 gives the bid and the Python package computes; the inputs are the MOR-second-weighted sums of
 the bid's history (PROTOCOL.md §6); an inactive bid has no score; a price of zero, which no bid
 can carry, still scores (its price component is zero, never a division by zero)."""
@@ -10,7 +10,7 @@ import ape
 from mor_market.constants import MOR
 from mor_market.ranking import BALANCED, PRIOR_WEIGHT, WAD, Inputs, Weights, components, score
 from tests.conftest import PRICE
-from tests.unit.reputation.conftest import expected_inputs, inputs_of
+from tests.unit.reputation.conftest import expected_inputs, inputs_of, window
 
 QUALITY = Weights(reliability=3, disputes=3, lag=2, speed=2, price=1)
 
@@ -25,8 +25,7 @@ def test_score_of__a_bid_with_history__equals_the_python_score_and_the_ranked_sc
     for weights in (BALANCED, QUALITY):
         on_chain = reputation.scoreOf(bid, weights.as_tuple())
         assert on_chain == score(expected, weights)
-        ranked = reputation.rankedBids(model_id, weights.as_tuple(), 0, 10)
-        assert [(r.bidId, r.score) for r in ranked] == [(bid, on_chain)]
+        assert window(reputation, model_id, weights) == [(bid, on_chain)]
 
 
 def test_inputs_of__a_history__are_the_weighted_sums_of_its_sessions(
