@@ -207,10 +207,46 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     }
 
     /// @inheritdoc ISessionRouter
+    function sessionDetails(uint256 sessionId) external view returns (SessionDetails memory details) {
+        Session memory m = _sessions[sessionId];
+        if (m.openedAt == 0) revert UnknownSession(sessionId);
+        details.session = m;
+        details.consumer = SessionIds.consumer(sessionId);
+        details.signer = marketplace.signerOf(m.provider);
+        details.open = m.closedAt == 0;
+        // Counted as `_close` counts them: up to now while open, up to the close once closed.
+        details.secondsProvided =
+            SessionMath.secondsProvided(m.openedAt, m.endsAt, details.open ? block.timestamp : m.closedAt);
+        details.pay = m.pricePerSecond * details.secondsProvided;
+        details.closableByAnyone = details.open && block.timestamp >= m.endsAt;
+        (details.consumerHeld, details.consumerWithdrawable) = _holdOf(details.consumer);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function quote(uint256 bidId, address consumer, uint256 stake, uint8 mode)
+        external
+        view
+        returns (Quote memory q)
+    {
+        // The checks of `_open` in its order (but the approval's): the first that fails is the reason.
+        bytes4 reason = bytes4(0);
+        if (paused()) reason = EnforcedPause.selector;
+        else if (stake == 0) reason = ZeroStake.selector;
+        else if (mode > uint8(type(Mode).max)) reason = InvalidMode.selector;
+        bool bidRead = false;
+        try marketplace.activeBid(bidId) returns (address provider, uint32 modelId, uint256 price, address signer) {
+            (q.provider, q.modelId, q.pricePerSecond, q.signer, bidRead) = (provider, modelId, price, signer, true);
+        } catch (bytes memory bidError) {
+            // Whatever the marketplace refuses the bid with, as the open would bubble it up.
+            if (reason == 0) reason = bytes4(bidError);
+        }
+        if (bidRead && mode <= uint8(type(Mode).max)) reason = _quoteTerms(q, consumer, stake, Mode(mode), reason);
+        q.reason = reason;
+    }
+
+    /// @inheritdoc ISessionRouter
     function holdOf(address consumer) external view returns (uint256 held, uint256 withdrawable) {
-        Hold memory hold = _holds[consumer];
-        if (Days.today() > hold.day) return (0, hold.amount);
-        return (hold.amount, 0);
+        return _holdOf(consumer);
     }
 
     /// @inheritdoc ISessionRouter
@@ -245,19 +281,18 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     }
 
     /// @inheritdoc ISessionRouter
-    function stipendDuration(uint256 stake, uint256 pricePerSecond) external view returns (uint256) {
-        // slither-disable-next-line unused-return -- what was paid today does not enter the stipend
-        (uint256 budget,, uint256 poolBalance) = pool.today();
-        return SessionMath.stipendDuration(
-            stake, budget, _referenceSupply(poolBalance), pricePerSecond, _params.maxDuration
-        );
+    function stipendDuration(uint256 stake, uint256 pricePerSecond) external view returns (uint256 duration) {
+        bytes4 fault;
+        (duration, fault) = _duration(stake, Mode.Stipend, pricePerSecond, false);
+        if (fault == ZeroReferenceSupply.selector) revert ZeroReferenceSupply();
     }
 
     /// @inheritdoc ISessionRouter
-    function referenceSupply() external view returns (uint256) {
+    function referenceSupply() external view returns (uint256 supply) {
         // slither-disable-next-line unused-return -- only the balance enters the reference supply
         (,, uint256 poolBalance) = pool.today();
-        return _referenceSupply(poolBalance);
+        supply = SessionMath.referenceSupply(_params.pinnedSupply, mor.totalSupply(), poolBalance);
+        if (supply == 0) revert ZeroReferenceSupply();
     }
 
     /// @inheritdoc ISessionRouter
@@ -289,7 +324,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
             // Self-dealing: the pay would go back to the consumer's own side.
             bool selfDealt = msg.sender == provider || msg.sender == signer;
             if (selfDealt && mode == Mode.Stipend) revert SelfDealtStipend(bidId, msg.sender);
-            uint256 duration = _duration(stake, mode, price);
+            (uint256 duration,) = _duration(stake, mode, price, true); // strict: reverts with the fault
             opened = Session({
                 provider: provider,
                 pricePerSecond: uint64(price), // bid prices are bounded by type(uint64).max
@@ -332,17 +367,41 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         }
     }
 
-    /// @dev Seconds the stake buys at `price`, checked against the duration bounds.
-    function _duration(uint256 stake, Mode mode, uint256 price) private view returns (uint256 duration) {
+    /// @dev The one computation of a session's duration, shared by `_open`, `quote` and
+    /// `stipendDuration`: the seconds `stake` buys at `price` in `mode` now, and the selector of
+    /// the error an open fails with because of them (0: none), `ZeroReferenceSupply` (then
+    /// `duration` is 0) or `SessionTooShort`. `strict` (the open) reverts with that error instead
+    /// of returning it; otherwise this never reverts for a price above zero.
+    function _duration(uint256 stake, Mode mode, uint256 price, bool strict)
+        private
+        view
+        returns (uint256 duration, bytes4 fault)
+    {
         Params memory params = _params;
         if (mode == Mode.Stipend) {
             // slither-disable-next-line unused-return -- what was paid today does not enter the stipend
             (uint256 budget,, uint256 poolBalance) = pool.today();
-            duration = SessionMath.stipendDuration(stake, budget, _referenceSupply(poolBalance), price, params.maxDuration);
+            // max(pinned, MOR circulating outside the pool): a pin can only lower stipends.
+            uint256 supply = SessionMath.referenceSupply(params.pinnedSupply, mor.totalSupply(), poolBalance);
+            if (supply == 0) {
+                if (strict) revert ZeroReferenceSupply();
+                return (0, ZeroReferenceSupply.selector);
+            }
+            // A stipend of 2^256 wei or more (a stake far beyond MOR's supply, with nearly all MOR
+            // in the pool) would overflow mulDiv: it buys the longest session at any bid price, and
+            // such a stake fails the open at its 96-bit cast instead.
+            // slither-disable-next-line unused-return -- only the high word tells an overflow
+            (uint256 high,) = Math.mul512(stake, budget);
+            duration = high < supply
+                ? SessionMath.stipendDuration(stake, budget, supply, price, params.maxDuration)
+                : params.maxDuration;
         } else {
             duration = SessionMath.directDuration(stake, price, params.maxDuration);
         }
-        if (duration < params.minDuration) revert SessionTooShort(duration, params.minDuration);
+        if (duration < params.minDuration) {
+            if (strict) revert SessionTooShort(duration, params.minDuration);
+            fault = SessionTooShort.selector;
+        }
     }
 
     function _close(uint256 sessionId, bool hasReceipt, uint32 ttftMs, uint32 tokensPerSecond) private {
@@ -450,6 +509,46 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         }
     }
 
+    /// @dev The rest of `quote` once the bid is read and the mode valid: self-dealing, the
+    /// duration (by `_duration`, as the open computes it) and the casts, checked after the
+    /// earlier `reason` (0: none so far), in `_open`'s order. Fills the terms and `opens`.
+    function _quoteTerms(Quote memory q, address consumer, uint256 stake, Mode mode, bytes4 reason)
+        private
+        view
+        returns (bytes4)
+    {
+        bool selfDealt = consumer == q.provider || consumer == q.signer;
+        if (reason == 0 && selfDealt && mode == Mode.Stipend) reason = SelfDealtStipend.selector;
+        (uint256 duration, bytes4 fault) = _duration(stake, mode, q.pricePerSecond, false);
+        if (reason == 0) reason = fault;
+        if (fault != ZeroReferenceSupply.selector) {
+            q.duration = duration;
+            q.endsAt = block.timestamp + duration;
+            q.stipend = q.pricePerSecond * duration;
+        }
+        if (reason == 0 && _overflows(consumer, stake, q.endsAt)) {
+            reason = SafeCast.SafeCastOverflowedUintDowncast.selector;
+        }
+        q.opens = reason == 0;
+        return reason;
+    }
+
+    /// @dev A consumer's hold: still held (made today), or released (made on an earlier day).
+    function _holdOf(address consumer) private view returns (uint256 held, uint256 withdrawable) {
+        Hold memory hold = _holds[consumer];
+        if (Days.today() > hold.day) return (0, hold.amount);
+        return (hold.amount, 0);
+    }
+
+    /// @dev Whether an open by `consumer` of `stake` ending at `endsAt` now would fail one of
+    /// `_open`'s casts: the stake or the times, or the locked total once the consumer's released
+    /// hold counts towards the stake.
+    function _overflows(address consumer, uint256 stake, uint256 endsAt) private view returns (bool) {
+        if (stake > type(uint96).max || endsAt > type(uint40).max) return true;
+        (, uint256 released) = _holdOf(consumer);
+        return _params.totalLocked + stake - released > type(uint96).max;
+    }
+
     /// @dev Releases the consumer's hold if it was made on an earlier day; returns the amount.
     function _releaseHold(address consumer) private returns (uint256 released) {
         Hold memory hold = _holds[consumer];
@@ -459,12 +558,6 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         // hold costs a warm-value write instead of a fresh one.
         _holds[consumer].amount = 0;
         emit HeldReleased(consumer, released);
-    }
-
-    /// @dev `max(pinned, MOR circulating outside the pool)`: a pin can only lower stipends.
-    function _referenceSupply(uint256 poolBalance) private view returns (uint256 supply) {
-        supply = SessionMath.referenceSupply(_params.pinnedSupply, mor.totalSupply(), poolBalance);
-        if (supply == 0) revert ZeroReferenceSupply();
     }
 
     /// @dev Open sessions' stakes and held stakes: everything else the router holds is surplus.

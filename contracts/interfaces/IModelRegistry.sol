@@ -22,6 +22,12 @@ interface IModelRegistry is ISurplusSweep {
     error EmptyName();
     /// @notice The model name is longer than `max` bytes.
     error NameTooLong(uint256 length, uint256 max);
+    /// @notice The model name is `length` bytes long, outside `minimum..maximum` (ModelNames).
+    error InvalidModelNameLength(uint256 length, uint256 minimum, uint256 maximum);
+    /// @notice Byte `position` (0-based) of the model name, `character`, breaks the grammar of
+    /// ModelNames: it is not an ASCII letter, digit or separator, or it is a separator that comes
+    /// first, last or right after another separator.
+    error InvalidModelNameCharacter(uint256 position, bytes1 character);
     /// @notice More than `max` tags were given.
     error TooManyTags(uint256 count, uint256 max);
     /// @notice The stake is below the minimum governance set for models.

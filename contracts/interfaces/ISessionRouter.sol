@@ -53,6 +53,48 @@ interface ISessionRouter is ISurplusSweep {
         uint32 completed; // number of completed sessions
     }
 
+    /// @notice What a stake buys on a bid if `openSession` were called in the same block (see
+    /// `quote`).
+    /// `provider`, `modelId`, `pricePerSecond`, `signer`: the bid, whenever it could be read (all
+    /// zero if the marketplace refused it). `duration`: the seconds the session would last, as
+    /// the open would set them; `endsAt = block.timestamp + duration`; `stipend = pricePerSecond
+    /// * duration`, the MOR the pool would pay for the full duration in stipend mode, the most the
+    /// consumer would pay from its stake in direct mode. These three are filled whenever they
+    /// can be computed (the bid read, a valid mode and, in stipend mode, a reference supply above
+    /// zero), also when the open would fail. `opens`: the open would succeed; otherwise `reason`
+    /// is the selector of the error it would revert with.
+    struct Quote {
+        address provider;
+        uint32 modelId;
+        uint256 pricePerSecond;
+        address signer;
+        uint256 duration;
+        uint256 endsAt;
+        uint256 stipend;
+        bool opens;
+        bytes4 reason;
+    }
+
+    /// @notice A session with everything a consumer or an indexer reads about it, in one call
+    /// (see `sessionDetails`).
+    /// `session`: the record. `consumer`: the session's consumer (from its id). `signer`: the
+    /// provider's signer now. `secondsProvided` and `pay` (price x seconds): so far, as the close
+    /// counts them (up to now while open, up to `closedAt` once closed). `open`: opened and not
+    /// closed. `closableByAnyone`: open and its end time has come (before that only the
+    /// consumer, the provider or the provider's signer may close it). `consumerHeld` and
+    /// `consumerWithdrawable`: the consumer's hold, as `holdOf` reports it.
+    struct SessionDetails {
+        Session session;
+        address consumer;
+        address signer;
+        uint256 secondsProvided;
+        uint256 pay;
+        bool open;
+        bool closableByAnyone;
+        uint256 consumerHeld;
+        uint256 consumerWithdrawable;
+    }
+
     /// @notice The stake is zero.
     error ZeroStake();
     /// @notice `mode` is neither 0 (Stipend) nor 1 (Direct).
@@ -217,6 +259,36 @@ interface ISessionRouter is ISurplusSweep {
     /// @param sessionId The session.
     /// @return The record (all zero for an unknown id).
     function session(uint256 sessionId) external view returns (Session memory);
+
+    /// @notice A session in one call: its record, its consumer and the provider's signer, the
+    /// seconds provided and the pay so far, whether it is open and whether anyone may close it,
+    /// and its consumer's hold.
+    /// @dev Seconds and pay are counted as `closeSession` counts them,
+    /// `min(t, endsAt) - openedAt` seconds at the bid's price, with `t` the block's time while
+    /// the session is open and `closedAt` once it is closed: an open session's values are what a
+    /// close in this block would pay. Reverts `UnknownSession` for an id no session has.
+    /// @param sessionId The session.
+    /// @return The session's details.
+    function sessionDetails(uint256 sessionId) external view returns (SessionDetails memory);
+
+    /// @notice What `stake` buys on `bidId` in `mode` for `consumer` if `openSession` were called
+    /// in this block, and whether that open would succeed. Never reverts.
+    /// @dev The duration is computed by the same code the open runs. `opens` is true iff
+    /// `openSession(bidId, ..., stake, mode, ...)` sent by `consumer` in this block would
+    /// succeed, leaving out what only the transaction brings: the approval (its signature, nonce
+    /// and deadline are assumed valid and unused) and the token (the consumer's balance and
+    /// allowance are assumed enough). Otherwise `reason` is the selector of the error the open
+    /// would revert with, the first in the open's order: `EnforcedPause`, `ZeroStake`,
+    /// `InvalidMode`, whatever `IMarketplace.activeBid` reverts with (`BidNotActive`,
+    /// `NotWhitelisted`, ...), `SelfDealtStipend`, `ZeroReferenceSupply`, `SessionTooShort`, and
+    /// SafeCast's `SafeCastOverflowedUintDowncast` for a stake or a locked total beyond 96 bits.
+    /// `reason` is 0 when the open succeeds (or the marketplace reverted without data).
+    /// @param bidId The bid (any id).
+    /// @param consumer The account that would open the session.
+    /// @param stake MOR wei to lock (any amount).
+    /// @param mode 0: Stipend, 1: Direct (any other value: `InvalidMode`).
+    /// @return The quote.
+    function quote(uint256 bidId, address consumer, uint256 stake, uint8 mode) external view returns (Quote memory);
 
     /// @notice A consumer's held stake: still held, and released (withdrawable now).
     /// @param consumer The consumer.

@@ -1,5 +1,6 @@
 """Fixtures of the model registry unit tests: a snapshot of everything a failed call must leave
-unchanged, metadata values, and a second deployment wired to a token that can fail."""
+unchanged, metadata values, a second deployment wired to a token that can fail, and the
+ModelNames harness with exact outcomes of its calls."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from ape import chain
+from eth_abi import decode, encode
+from eth_utils import keccak, to_hex
 
+from mor_market import names
 from mor_market.deploy import Params, Protocol, deploy
 
 CONTENT_ID = b"\x11" * 32
@@ -52,3 +57,44 @@ def bad_token(project, owner) -> Any:
 def bad_protocol(project, owner, provider, bad_token) -> Protocol:
     """A second deployment wired to `bad_token`."""
     return deploy(project, owner, bad_token.address, Params(whitelist=(provider.address,)))
+
+
+# ------------------------------------------------------------------ canonical names
+
+Outcome = tuple[str, tuple[Any, ...]]
+
+
+@pytest.fixture(scope="session")
+def names_harness(project, owner) -> Any:
+    """contracts/test/ModelNamesHarness.sol, deployed once: its functions are pure."""
+    return project.ModelNamesHarness.deploy(sender=owner)
+
+
+def on_chain(harness: Any, function: str, name: str | bytes) -> Outcome:
+    """`("ok", (result,))` of `harness.<function>(name)`, or `(error name, error args)` when it
+    reverts. `name` is sent as its UTF-8 bytes, or as given when `bytes` (so any byte string,
+    valid UTF-8 or not, reaches the contract). A raw eth_call: with a view call, Ape leaves a
+    custom error from anvil undecoded and `ape.reverts(error, **inputs)` then checks neither the
+    error nor its inputs, so the revert data is decoded here against the harness's ABI."""
+    raw = name.encode() if isinstance(name, str) else name
+    data = keccak(text=f"{function}(string)")[:4] + encode(["bytes"], [raw])
+    response = chain.provider.web3.provider.make_request(
+        "eth_call", [{"to": harness.address, "data": to_hex(data)}, "latest"]
+    )
+    if "error" not in response:
+        output = bytes.fromhex(response["result"].removeprefix("0x"))
+        return "ok", decode(["string" if function == "canonical" else "bytes32"], output)
+    revert = bytes.fromhex(response["error"]["data"].removeprefix("0x"))
+    for abi in harness.contract_type.errors:
+        types = [i.canonical_type for i in abi.inputs]
+        if keccak(text=f"{abi.name}({','.join(types)})")[:4] == revert[:4]:
+            return abi.name, decode(types, revert[4:])
+    raise AssertionError(f"unknown revert data {to_hex(revert)}")
+
+
+def off_chain(function: str, name: str | bytes) -> Outcome:
+    """The same outcome from mor_market.names."""
+    try:
+        return "ok", (getattr(names, function)(name),)
+    except names.InvalidModelName as err:
+        return err.error, err.args
