@@ -12,6 +12,7 @@ import {SurplusSweep} from "./governance/SurplusSweep.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {ModelNames} from "./libraries/ModelNames.sol";
 
 /// @title ModelRegistry
 /// @notice Models that providers bid for (PROTOCOL.md §2). Anyone registers a model; its owner
@@ -25,8 +26,6 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     /// to register a model.
     uint256 public constant MAX_MIN_MODEL_STAKE = 100_000 ether;
 
-    /// @notice Longest model name, in bytes.
-    uint256 public constant MAX_NAME_LENGTH = 64;
     /// @notice Most tags per model.
     uint256 public constant MAX_TAGS = 8;
 
@@ -40,7 +39,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     /// @notice The compute pool, where swept surplus goes.
     IComputePool public immutable pool;
 
-    /// @dev Slot layout of `ModelRecord`: [owner 160 | stake 88 | active 8], [contentId], name, tags.
+    /// @dev Slot layout of `ModelRecord`: [owner 160 | stake 88 | active 8], [contentId], name
+    /// (canonical), tags.
     struct ModelRecord {
         address owner;
         uint88 stake;
@@ -51,6 +51,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     }
 
     mapping(uint32 modelId => ModelRecord) private _models;
+    /// @dev The active model holding each canonical name, by `ModelNames.key`.
+    mapping(bytes32 nameKey => uint32 modelId) private _modelIdByName;
     uint32 private _modelCount;
     uint256 private _minModelStake;
     uint256 private _totalStake;
@@ -68,7 +70,11 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         nonReentrant
         returns (uint32 modelId)
     {
-        _requireValidMetadata(name, tags);
+        string memory canonicalName = ModelNames.canonical(name);
+        bytes32 nameKey = ModelNames.key(canonicalName);
+        uint32 holder = _modelIdByName[nameKey];
+        if (holder != 0) revert ModelNameTaken(canonicalName, holder, _models[holder].owner);
+        _requireValidTags(tags);
         if (stake < _minModelStake) revert ModelStakeBelowMinimum(stake, _minModelStake);
 
         modelId = ++_modelCount;
@@ -76,19 +82,23 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         record.owner = msg.sender;
         record.stake = SafeCast.toUint88(stake);
         record.active = true;
+        record.name = canonicalName;
+        record.contentId = contentId;
+        record.tags = tags;
+        _modelIdByName[nameKey] = modelId;
         _totalStake += stake;
-        _writeMetadata(record, name, contentId, tags);
-        emit ModelRegistered(modelId, msg.sender, name, contentId, tags, stake);
+        emit ModelRegistered(modelId, msg.sender, canonicalName, contentId, tags, stake);
 
         if (stake > 0) mor.safeTransferFrom(msg.sender, address(this), stake);
     }
 
     /// @inheritdoc IModelRegistry
-    function updateModel(uint32 modelId, string calldata name, bytes32 contentId, bytes32[] calldata tags) external {
+    function updateModel(uint32 modelId, bytes32 contentId, bytes32[] calldata tags) external {
         ModelRecord storage record = _requireOwnedActiveModel(modelId);
-        _requireValidMetadata(name, tags);
-        _writeMetadata(record, name, contentId, tags);
-        emit ModelUpdated(modelId, name, contentId, tags);
+        _requireValidTags(tags);
+        record.contentId = contentId;
+        record.tags = tags;
+        emit ModelUpdated(modelId, contentId, tags);
     }
 
     /// @inheritdoc IModelRegistry
@@ -99,6 +109,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         record.active = false;
         record.stake = 0;
         _totalStake -= stake;
+        // The name is free again (a name is at most 64 bytes: hashing it is O(1)).
+        delete _modelIdByName[ModelNames.key(record.name)];
         emit ModelDeregistered(modelId, msg.sender, stake);
 
         // Bids on the model stop opening sessions; nobody's bid can hold the owner's stake.
@@ -126,6 +138,11 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     /// @inheritdoc IModelRegistry
     function isActive(uint32 modelId) external view returns (bool) {
         return _models[modelId].active;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelIdByName(string calldata name) external view returns (uint32) {
+        return _modelIdByName[ModelNames.key(ModelNames.canonical(name))];
     }
 
     /// @inheritdoc IModelRegistry
@@ -198,17 +215,7 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         if (record.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
     }
 
-    function _requireValidMetadata(string calldata name, bytes32[] calldata tags) private pure {
-        if (bytes(name).length == 0) revert EmptyName();
-        if (bytes(name).length > MAX_NAME_LENGTH) revert NameTooLong(bytes(name).length, MAX_NAME_LENGTH);
+    function _requireValidTags(bytes32[] calldata tags) private pure {
         if (tags.length > MAX_TAGS) revert TooManyTags(tags.length, MAX_TAGS);
-    }
-
-    function _writeMetadata(ModelRecord storage record, string calldata name, bytes32 contentId, bytes32[] calldata tags)
-        private
-    {
-        record.name = name;
-        record.contentId = contentId;
-        record.tags = tags;
     }
 }

@@ -249,5 +249,57 @@ def market_status(p: Protocol) -> dict[str, Any]:
     }
 
 
+def error_name(p: Protocol, selector: bytes) -> str:
+    """The custom error a 4-byte selector stands for, from the protocol's ABIs (hex if unknown)."""
+    from eth_utils import keccak
+
+    for contract in (p.router, p.marketplace, p.model_registry, p.pool):
+        for abi in contract.contract_type.errors:
+            if keccak(text=abi.selector)[:4] == bytes(selector):
+                return abi.name
+    return "0x" + bytes(selector).hex()
+
+
+def quote(p: Protocol, bid: int, consumer: str, stake: int, mode: int = STIPEND) -> dict[str, Any]:
+    """What `stake` buys on `bid` if opened in the next block (SessionRouter.quote), readable."""
+    q = p.router.quote(bid, consumer, stake, mode)
+    return {
+        "bidId": bid,
+        "provider": q.provider,
+        "modelId": q.modelId,
+        "pricePerSecond": q.pricePerSecond,
+        "durationSeconds": q.duration,
+        "endsAt": q.endsAt,
+        "worth": q.stipend,
+        "opens": bool(q.opens),
+        "refusedWith": None if q.opens else error_name(p, q.reason),
+    }
+
+
+def session_details(p: Protocol, session: int) -> dict[str, Any]:
+    """A session in one call (SessionRouter.sessionDetails)."""
+    d = p.router.sessionDetails(session)
+    record = d.session
+    return {
+        "sessionId": session,
+        "consumer": d.consumer,
+        "provider": record.provider,
+        "signer": d.signer,
+        "modelId": record.modelId,
+        "mode": "direct" if record.mode == 1 else "stipend",
+        "pricePerSecond": record.pricePerSecond,
+        "stake": record.stake,
+        "openedAt": record.openedAt,
+        "endsAt": record.endsAt,
+        "closedAt": record.closedAt,
+        "secondsProvided": d.secondsProvided,
+        "pay": d.pay,
+        "open": bool(d.open),
+        "closableByAnyone": bool(d.closableByAnyone),
+        "consumerHeld": d.consumerHeld,
+        "consumerWithdrawable": d.consumerWithdrawable,
+    }
+
+
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, default=str)

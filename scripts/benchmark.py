@@ -1,6 +1,6 @@
 """`ape run benchmark`: gas of every user-facing transaction (gas_used of its receipt, and its
 calldata size), measured with N = 1, 100 and 1,000 existing providers, bids, sessions of the
-same consumer and provider, and elapsed days; the ranking view for 10, 100 and 500 bids;
+same consumer and provider, and elapsed days; the bounded views (ranking windows, listings) at 10 to 10,000 bids and the catalog at 10 to 1,000 models;
 bytecode sizes and the gas of a full deployment. Writes benchmarks/gas.md and gas.json and,
 with --check, fails if a contract exceeds the size limit, an operation misses its target (TARGETS,
 from the issues) or grows with N by more than 1%."""
@@ -20,11 +20,16 @@ from mor_market.cli import ROOT
 from mor_market.constants import DAY, MOR
 from mor_market.deploy import Params, Protocol, deploy
 from mor_market.ids import session_id
+from mor_market.ranking import BALANCED, Inputs, merge_windows, rank
 
 SIZE_LIMIT = 24_576
 GROWTH_LIMIT = 0.01
 SCALES = (1, 100, 1_000)
-RANKING_SIZES = (10, 100, 500)
+VIEW_SIZES = (10, 100, 1_000, 10_000)  # bids of one model, for the bounded views (issue 17)
+CHECK_VIEW_SIZES = (10, 100, 1_000)
+CATALOG_SIZES = (10, 100, 1_000)
+CHECK_CATALOG_SIZES = (10, 100)  # --check stops here: 10,000 bids take minutes to create
+VIEW_GAS_LIMIT = 30_000_000  # no view call may need more (a common eth_call cap)
 PRICE = 10**13
 OUT = ROOT / "benchmarks"
 
@@ -185,15 +190,70 @@ class Bench:
         rec("unpause (router)", p.router.unpause(sender=o))
         return gas
 
-    def ranking_gas(self) -> dict[int, int]:
+    def view_gas(self, sizes: tuple[int, ...]) -> dict[str, dict[str, int]]:
+        """Gas of every bounded view at each market size: the largest single call, the calls to
+        read everything, and the proof that the merged ranking windows equal the Python ranking."""
         p, result, have = self.p, {}, 1
-        weights = (1, 1, 1, 1, 1, 1, 1, 1, 1)
-        for size in RANKING_SIZES:
+        weights = BALANCED.as_tuple()
+        window = int(p.reputation.MAX_WINDOW())
+        for size in sizes:
             self.join(size - have)
             have = size
-            data = p.reputation.rankedBids.as_transaction(self.model, weights, 0, size).data
-            result[size] = chain.provider.web3.eth.estimate_gas({"to": str(p.reputation.address), "data": data})
+            block = chain.blocks.head.number
+            calls, windows = [], []
+            for offset in range(0, size, window):
+                calls.append(self._estimate(p.reputation.rankWindow, self.model, weights, offset, window))
+                ranked, _ = p.reputation.rankWindow(self.model, weights, offset, window, block_id=block)
+                windows.append([(int(r[0]), int(r[2])) for r in ranked])
+            bids = [
+                int(b)
+                for offset in range(0, size, 500)
+                for b in p.marketplace.activeBidsOfModel(self.model, offset, 500)
+            ]
+            expected = rank({b: Inputs.from_chain(p.reputation.inputsOf(b, block_id=block)) for b in bids}, BALANCED)
+            listing_page = min(size, 500)
+            result[str(size)] = {
+                "rankWindow max": max(calls),
+                "rankWindow calls": len(calls),
+                "rankWindow total": sum(calls),
+                "merged equals Python": int(merge_windows(windows) == expected and len(expected) == size),
+                "bidListings (one page)": self._estimate(p.marketplace.bidListings, self.model, 0, listing_page),
+                "activeBidsOfModel (one page)": self._estimate(
+                    p.marketplace.activeBidsOfModel, self.model, 0, listing_page
+                ),
+            }
+            click.echo(f"views at {size:,} bids: rankWindow max {max(calls):,} gas in {len(calls)} calls")
         return result
+
+    def catalog_gas(self, sizes: tuple[int, ...]) -> dict[str, dict[str, int]]:
+        """Gas of the model listing and the one-call views at 10 to 1,000 models."""
+        p, result = self.p, {}
+        have = int(p.model_registry.modelCount())
+        tags = [b"llm".ljust(32, b"\0")]
+        for size in sizes:
+            for i in range(have, size):
+                p.model_registry.registerModel(f"catalog-model-{i}", b"\x03" * 32, tags, 0, sender=self.model_owner)
+            have = max(have, size)
+            result[str(size)] = {
+                "models (page of 100)": self._estimate(p.model_registry.models, 0, 100, False),
+                "models (page of 100, active only)": self._estimate(p.model_registry.models, 0, 100, True),
+                "modelIdByName": self._estimate(p.model_registry.modelIdByName, "Bench-Model"),
+                "pool health": self._estimate(p.pool.health),
+                "quote (stipend)": self._estimate(p.router.quote, self.bid, self.consumer.address, 1_000 * MOR, 0),
+                "activeBidsOfProvider (page)": self._estimate(
+                    p.marketplace.activeBidsOfProvider, self.provider, 0, 500
+                ),
+            }
+        return result
+
+    @staticmethod
+    def _estimate(method: Any, *args: Any) -> int:
+        data = method.as_transaction(*args).data
+        to = method.contract.address
+        used = chain.provider.web3.eth.estimate_gas({"to": str(to), "data": data})
+        if used > VIEW_GAS_LIMIT:
+            raise click.ClickException(f"{method.abis[0].name} needs {used:,} gas (limit {VIEW_GAS_LIMIT:,})")
+        return used
 
     def sizes(self) -> dict[str, int]:
         p = self.p
@@ -260,15 +320,31 @@ def render(result: dict[str, Any]) -> str:
     for name, target in result["targets"].items():
         ours = result["scales"]["100"][name]["gas"]
         lines.append(f"| {name} | {target:,} | {ours:,} | {'yes' if ours <= target else 'NO'} |")
+    sizes = list(result["views"])
     lines += [
         "",
-        "## Ranking view (`Reputation.rankedBids`, eth_estimateGas)",
+        "## Bounded views at 10 to 10,000 bids (eth_estimateGas, promise 8)",
         "",
-        "| active bids | gas |",
-        "|---:|---:|",
+        "A consumer ranks a market of any size in windows of `Reputation.MAX_WINDOW` (200) bids, one call "
+        "each, and merges them (`mor_market.ranking.merge_windows`); listings page by 500. No call may need "
+        f'more than {VIEW_GAS_LIMIT:,} gas. "merged equals Python": the merged windows equal '
+        "`mor_market.ranking.rank` of every bid's live inputs (1 = yes).",
+        "",
+        "| view | " + " | ".join(f"{int(n):,} bids" for n in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
     ]
-    for size, used in result["ranking"].items():
-        lines.append(f"| {size} | {used:,} |")
+    for name in result["views"][sizes[0]]:
+        lines.append(f"| {name} | " + " | ".join(f"{result['views'][n][name]:,}" for n in sizes) + " |")
+    catalog = list(result["catalog"])
+    lines += [
+        "",
+        "## Catalog and one-call views at 10 to 1,000 models (eth_estimateGas)",
+        "",
+        "| view | " + " | ".join(f"{int(n):,} models" for n in catalog) + " |",
+        "|---|" + "---:|" * len(catalog),
+    ]
+    for name in result["catalog"][catalog[0]]:
+        lines.append(f"| {name} | " + " | ".join(f"{result['catalog'][n][name]:,}" for n in catalog) + " |")
     lines += [
         "",
         "## Bytecode size (deployed runtime, limit 24,576 bytes)",
@@ -313,7 +389,8 @@ def cli(check: bool, no_write: bool) -> None:
         scales[str(n)] = bench.measure()
         click.echo(f"N = {n}: measured {len(scales[str(n)])} operations")
     chain.restore(base)
-    ranking = bench.ranking_gas()
+    catalog = bench.catalog_gas(CHECK_CATALOG_SIZES if check else CATALOG_SIZES)
+    views = bench.view_gas(CHECK_VIEW_SIZES if check else VIEW_SIZES)
     growth = {}
     for name in scales[str(SCALES[0])]:
         figures = [scales[str(n)][name]["gas"] for n in SCALES]
@@ -322,7 +399,8 @@ def cli(check: bool, no_write: bool) -> None:
         "seconds": time.monotonic() - started,
         "scales": scales,
         "growth": growth,
-        "ranking": {str(k): v for k, v in ranking.items()},
+        "views": views,
+        "catalog": catalog,
         "sizes": bench.sizes(),
         "deploy_gas": bench.deploy_gas,
         "targets": TARGETS,
@@ -335,6 +413,11 @@ def cli(check: bool, no_write: bool) -> None:
     click.echo(text)
     failures = [f"{n} is {s:,} bytes (limit {SIZE_LIMIT:,})" for n, s in result["sizes"].items() if s > SIZE_LIMIT]
     failures += [f"{n} grows {g:.2%} across N (limit 1%)" for n, g in growth.items() if g > GROWTH_LIMIT]
+    failures += [
+        f"merged ranking windows differ from Python at {n} bids"
+        for n, v in views.items()
+        if not v["merged equals Python"]
+    ]
     at_100 = scales["100"]
     failures += [
         f"{n} costs {at_100[n]['gas']:,} gas (target {t:,})" for n, t in TARGETS.items() if at_100[n]["gas"] > t

@@ -49,6 +49,27 @@ def bids(model_id: int, weights: str, limit: int) -> None:
         )
 
 
+@cli.command(cls=ConnectedProviderCommand, short_help="What a stake buys on a bid, and whether it would open")
+@click.argument("bid_id", type=int)
+@click.option("--stake", type=int, required=True, help="MOR wei to lock.")
+@click.option("--direct", is_flag=True, help="Pay the provider from the stake instead of the pool's stipend.")
+@click.option("--consumer", default="0x0000000000000000000000000000000000000001", help="The consumer's address.")
+def quote(bid_id: int, stake: int, direct: bool, consumer: str) -> None:
+    """Quote BID_ID: duration, end, price and provider, and the error an open would hit now."""
+    p = load_protocol()
+    with one_line_errors("quote"):
+        click.echo(ops.dumps(ops.quote(p, bid_id, consumer, stake, int(direct))))
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="A session's details in one call")
+@click.argument("session_id", type=int)
+def session(session_id: int) -> None:
+    """SESSION_ID's parties, seconds and pay so far, who may close it, and the consumer's hold."""
+    p = load_protocol()
+    with one_line_errors("session"):
+        click.echo(ops.dumps(ops.session_details(p, session_id)))
+
+
 @cli.command("open", cls=ConnectedProviderCommand, short_help="Open a session from an approval JSON")
 @account_option()
 @click.argument("approval", type=click.Path(exists=True, dir_okay=False, path_type=Path))

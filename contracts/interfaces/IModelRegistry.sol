@@ -18,10 +18,6 @@ interface IModelRegistry is ISurplusSweep {
         bytes32[] tags;
     }
 
-    /// @notice The model name is empty.
-    error EmptyName();
-    /// @notice The model name is longer than `max` bytes.
-    error NameTooLong(uint256 length, uint256 max);
     /// @notice The model name is `length` bytes long, outside `minimum..maximum` (ModelNames).
     error InvalidModelNameLength(uint256 length, uint256 minimum, uint256 maximum);
     /// @notice Byte `position` (0-based) of the model name, `character`, breaks the grammar of
@@ -30,6 +26,8 @@ interface IModelRegistry is ISurplusSweep {
     error InvalidModelNameCharacter(uint256 position, bytes1 character);
     /// @notice More than `max` tags were given.
     error TooManyTags(uint256 count, uint256 max);
+    /// @notice The name's canonical form is already the name of model `modelId`, owned by `owner`.
+    error ModelNameTaken(string canonicalName, uint32 modelId, address owner);
     /// @notice The stake is below the minimum governance set for models.
     error ModelStakeBelowMinimum(uint256 stake, uint256 minimum);
     /// @notice No model has id `modelId`, or it was deregistered.
@@ -41,17 +39,22 @@ interface IModelRegistry is ISurplusSweep {
     event ModelRegistered(
         uint32 indexed modelId, address indexed owner, string name, bytes32 contentId, bytes32[] tags, uint256 stake
     );
-    /// @notice A model's metadata was replaced.
-    event ModelUpdated(uint32 indexed modelId, string name, bytes32 contentId, bytes32[] tags);
+    /// @notice A model's content id and tags were replaced (its name never changes).
+    event ModelUpdated(uint32 indexed modelId, bytes32 contentId, bytes32[] tags);
     /// @notice A model was deregistered and its stake returned to its owner.
     event ModelDeregistered(uint32 indexed modelId, address indexed owner, uint256 stakeReturned);
     /// @notice A governance parameter changed.
     event ParameterChanged(bytes32 indexed name, uint256 value);
 
-    /// @notice Registers a model owned by the caller, locking `stake` MOR.
-    /// @dev Requirements: not paused; `name` 1..64 bytes; at most 8 tags; `stake >= minModelStake`;
-    /// the caller approved `stake` MOR to this contract.
-    /// @param name Human-readable name, 1 to 64 bytes.
+    /// @notice Registers a model owned by the caller under the canonical (lowercase) form of
+    /// `name`, locking `stake` MOR. The name is the model's for good; it becomes free again only
+    /// when the model is deregistered (a new registration then gets a new id).
+    /// @dev Requirements: not paused; `name` follows the grammar of `ModelNames` (3..64 bytes of
+    /// ASCII letters and digits, single `-._/:` separators between them), else
+    /// `InvalidModelNameLength` / `InvalidModelNameCharacter`; no active model holds the same
+    /// canonical name (`ModelNameTaken` names the holder); at most 8 tags;
+    /// `stake >= minModelStake`; the caller approved `stake` MOR to this contract.
+    /// @param name The model's name, in any case (`Qwen/Qwen3-8B` registers `qwen/qwen3-8b`).
     /// @param contentId Content id of the model files (for example the digest of an IPFS CID).
     /// @param tags Up to 8 short labels.
     /// @param stake MOR to lock, returned at deregistration.
@@ -60,13 +63,12 @@ interface IModelRegistry is ISurplusSweep {
         external
         returns (uint32 modelId);
 
-    /// @notice Replaces a model's name, content id and tags.
-    /// @dev Requirements: the caller owns the active model; same bounds as at registration.
+    /// @notice Replaces a model's content id and tags; its name never changes.
+    /// @dev Requirements: the caller owns the active model; at most 8 tags.
     /// @param modelId The model.
-    /// @param name New name.
     /// @param contentId New content id.
     /// @param tags New tags.
-    function updateModel(uint32 modelId, string calldata name, bytes32 contentId, bytes32[] calldata tags) external;
+    function updateModel(uint32 modelId, bytes32 contentId, bytes32[] calldata tags) external;
 
     /// @notice Deregisters a model and returns its stake to the owner in the same transaction,
     /// whatever bids others have on it: its bids stop opening sessions and stop counting
@@ -90,6 +92,12 @@ interface IModelRegistry is ISurplusSweep {
     /// @param modelId The model.
     /// @return True when active.
     function isActive(uint32 modelId) external view returns (bool);
+
+    /// @notice The active model registered under `name`, in any case.
+    /// @dev Reverts with the grammar's errors for a malformed name.
+    /// @param name The name, in any case.
+    /// @return The model id, or 0 when no active model has that name.
+    function modelIdByName(string calldata name) external view returns (uint32);
 
     /// @notice A model's record (inactive models keep their metadata).
     /// @param modelId The model.

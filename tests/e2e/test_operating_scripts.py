@@ -47,7 +47,7 @@ def _script(name: str):
                 "status",
             ],
         ),
-        ("consumer", ["bids", "open", "close", "withdraw", "status"]),
+        ("consumer", ["bids", "quote", "open", "session", "close", "withdraw", "status"]),
         ("governance", ["schedule", "execute", "cancel", "show"]),
         ("keeper", ["--limit"]),
         ("status", ["--from-block"]),
@@ -76,9 +76,13 @@ def test_operations__approval_and_receipt_json__open_and_close_a_session(
 ):
     approval = ops.sign_approval(protocol, registered_provider, bid, consumer.address, 7, chain.pending_timestamp + 600)
     approval = json.loads(json.dumps(approval))  # as it travels between provider and consumer
+    quoted = ops.quote(protocol, bid, consumer.address, 1_000 * MOR)
+    assert quoted["opens"] and quoted["refusedWith"] is None
     session, _ = ops.open_session(protocol, consumer, approval, 1_000 * MOR, ops.STIPEND, permit=True)
     ranked = ops.ranked_bids(protocol, protocol.marketplace.bid(bid).modelId, BALANCED)
-    assert [r.bid_id for r in ranked] == [bid]
+    assert [(r.bid_id, r.endpoint) for r in ranked] == [(bid, "gpu.example.org:3333")]
+    details = ops.session_details(protocol, session)
+    assert (details["consumer"], details["open"], details["stake"]) == (consumer.address, True, 1_000 * MOR)
     chain.pending_timestamp = protocol.router.session(session).openedAt + 600  # exact, whatever the wall clock
     receipt = json.loads(
         json.dumps(ops.sign_receipt(protocol, registered_provider, session, 250, 40, chain.pending_timestamp + 600))
@@ -87,6 +91,11 @@ def test_operations__approval_and_receipt_json__open_and_close_a_session(
     closed = tx.decode_logs(protocol.router.SessionClosed)[0]
     assert closed.secondsProvided == 600
     assert not closed.disputed
+    assert (ops.session_details(protocol, session)["pay"], ops.session_details(protocol, session)["open"]) == (
+        closed.paid,
+        False,
+    )
+    assert ops.quote(protocol, bid, registered_provider.address, MOR)["refusedWith"] == "SelfDealtStipend"
     status = ops.provider_status(protocol, registered_provider.address)
     assert status["owed"] == closed.paid
     assert [b["bidId"] for b in status["bids"]] == [bid]

@@ -22,11 +22,13 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
+from mor_market import names
+
 DAY = 86_400
 BPS = 10_000
 DEFAULT_BUDGET_BPS = 100
 MAX_ENDPOINT_LENGTH = 128
-MAX_NAME_LENGTH = 64
+MAX_PAGE = 500  # Marketplace.MAX_PAGE
 MAX_TAGS = 8
 STIPEND, DIRECT = 0, 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -316,9 +318,12 @@ class ProtocolModel:
     providers: dict[str, Provider] = field(default_factory=dict)
     bids: dict[tuple[str, int], Bid] = field(default_factory=dict)
     model_bidders: dict[int, list[str]] = field(default_factory=dict)
+    provider_models: dict[str, list[int]] = field(default_factory=dict)  # a provider's bids, by position
+    closed_models: set[int] = field(default_factory=set)  # deregistered: their bids are unusable
     fee_balance: int = 0
     # ---- model registry
     models: dict[int, Model] = field(default_factory=dict)
+    names: dict[str, int] = field(default_factory=dict)  # canonical name -> the active model holding it
     # ---- compute pool
     pool_balance: int = 0
     owed: dict[str, int] = field(default_factory=dict)
@@ -377,19 +382,28 @@ class ProtocolModel:
     def bid_of(self, provider: str, model_id: int) -> Bid:
         return self.bids.get((provider, model_id), Bid())
 
-    def active_bid_ids_of_model(self, model_id: int) -> list[int]:
-        return [bid_id(p, model_id, self.bids[(p, model_id)].version) for p in self.model_bidders.get(model_id, [])]
+    def suspended(self, provider: str) -> bool:
+        return self.whitelist_enabled and provider not in self.whitelist
 
-    def active_bid_ids_of_provider(self, provider: str, first_model_id: int = 0, model_count: int = 2**32) -> list[int]:
-        """A provider's active bids in a window of model ids, in model-id order."""
-        return [
-            bid_id(provider, m, b.version)
-            for (p, m), b in sorted(self.bids.items())
-            if p == provider and b.active and first_model_id <= m < first_model_id + model_count
-        ]
+    def listed_bidders(self, model_id: int) -> list[str]:
+        """The positions a model's listings page over: none once the model is closed."""
+        return [] if model_id in self.closed_models else self.model_bidders.get(model_id, [])
+
+    def active_bid_ids_of_model(self, model_id: int, offset: int = 0, limit: int = MAX_PAGE) -> list[int]:
+        """A model's usable bids at positions [offset, offset + min(limit, MAX_PAGE))."""
+        page = self.listed_bidders(model_id)[offset : offset + min(limit, MAX_PAGE)]
+        return [bid_id(p, model_id, self.bids[(p, model_id)].version) for p in page if not self.suspended(p)]
+
+    def active_bid_ids_of_provider(self, provider: str, offset: int = 0, limit: int = MAX_PAGE) -> list[int]:
+        """A provider's usable bids at positions [offset, offset + min(limit, MAX_PAGE)) of its list."""
+        if self.suspended(provider):
+            return []
+        page = self.provider_models.get(provider, [])[offset : offset + min(limit, MAX_PAGE)]
+        return [bid_id(provider, m, self.bids[(provider, m)].version) for m in page if m not in self.closed_models]
 
     def active_bid_count(self, provider: str) -> int:
-        return len(self.active_bid_ids_of_provider(provider))
+        """Positions in the provider's list: its active bids, those on closed models included."""
+        return len(self.provider_models.get(provider, []))
 
     def total_provider_stake(self) -> int:
         return sum(p.stake for p in self.providers.values())
@@ -443,6 +457,11 @@ class ProtocolModel:
     def deregister(self, caller: str) -> int:
         if not self.provider(caller).registered:
             raise Revert("ProviderNotRegistered", account=caller)
+        # Bids on closed models never hold a provider: deleted first, walking from the end.
+        own = self.provider_models.get(caller, [])
+        for i in range(len(own), 0, -1):
+            if own[i - 1] in self.closed_models:
+                self._remove_bid(caller, own[i - 1])
         bids = self.active_bid_count(caller)
         if bids:
             raise Revert("ProviderHasActiveBids", count=bids)
@@ -454,14 +473,22 @@ class ProtocolModel:
 
     # ------------------------------------------------------------------ 2. models
 
-    def _require_valid_metadata(self, name: str, tags: list[bytes]) -> None:
-        length = len(name.encode())
-        if length == 0:
-            raise Revert("EmptyName")
-        if length > MAX_NAME_LENGTH:
-            raise Revert("NameTooLong", length=length, max=MAX_NAME_LENGTH)
+    def _require_valid_tags(self, tags: list[bytes]) -> None:
         if len(tags) > MAX_TAGS:
             raise Revert("TooManyTags", count=len(tags), max=MAX_TAGS)
+
+    def canonical_name(self, name: str) -> str:
+        """The name's canonical form, or the registry's grammar error (mor_market.names)."""
+        try:
+            return names.canonical(name)
+        except names.InvalidModelName as e:
+            fields = (
+                ("length", "minimum", "maximum") if e.error == "InvalidModelNameLength" else ("position", "character")
+            )
+            raise Revert(e.error, **dict(zip(fields, e.args, strict=True))) from None
+
+    def model_id_by_name(self, name: str) -> int:
+        return self.names.get(self.canonical_name(name), 0)
 
     def _require_owned_active_model(self, caller: str, model_id: int) -> Model:
         model = self.models.get(model_id)
@@ -473,30 +500,36 @@ class ProtocolModel:
 
     def register_model(self, caller: str, name: str, content_id: bytes, tags: list[bytes], stake: int) -> int:
         self._when_not_paused("registry")
-        self._require_valid_metadata(name, tags)
+        canonical = self.canonical_name(name)
+        holder = self.names.get(canonical, 0)
+        if holder:
+            raise Revert("ModelNameTaken", canonicalName=canonical, modelId=holder, owner=self.models[holder].owner)
+        self._require_valid_tags(tags)
         if stake < self.min_model_stake:
             raise Revert("ModelStakeBelowMinimum", stake=stake, minimum=self.min_model_stake)
         require_uint(stake, 88)
         if stake:
             self.token.require_transfer_from(caller, self.at.model_registry, stake)
         model_id = len(self.models) + 1
-        self.models[model_id] = Model(caller, stake, True, content_id, name, list(tags))
+        self.models[model_id] = Model(caller, stake, True, content_id, canonical, list(tags))
+        self.names[canonical] = model_id
         if stake:
             self.token.transfer_from(caller, self.at.model_registry, self.at.model_registry, stake)
         return model_id
 
-    def update_model(self, caller: str, model_id: int, name: str, content_id: bytes, tags: list[bytes]) -> None:
+    def update_model(self, caller: str, model_id: int, content_id: bytes, tags: list[bytes]) -> None:
         model = self._require_owned_active_model(caller, model_id)
-        self._require_valid_metadata(name, tags)
-        model.name, model.content_id, model.tags = name, content_id, list(tags)
+        self._require_valid_tags(tags)
+        model.content_id, model.tags = content_id, list(tags)
 
     def deregister_model(self, caller: str, model_id: int) -> int:
+        """The owner always leaves: the stake comes back whatever bids others have; the model's
+        market closes and its name is free again."""
         model = self._require_owned_active_model(caller, model_id)
-        bids = len(self.model_bidders.get(model_id, []))
-        if bids:
-            raise Revert("ModelHasActiveBids", modelId=model_id, count=bids)
         stake = model.stake
         model.active, model.stake = False, 0
+        del self.names[model.name]
+        self.closed_models.add(model_id)
         self.token.transfer(self.at.model_registry, caller, stake)
         return stake
 
@@ -529,6 +562,7 @@ class ProtocolModel:
         if not bid.active:
             bid.active = True
             self.model_bidders.setdefault(model_id, []).append(caller)
+            self.provider_models.setdefault(caller, []).append(model_id)
         bid.version += 1
         bid.price, bid.posted_at = price, self.now
         if fee:
@@ -543,9 +577,13 @@ class ProtocolModel:
         record = self.bid_of(caller, model_id)
         if not record.active or record.version != version:
             raise Revert("BidNotActive", bidId=bid)
-        record.active = False
-        # Documented order of a model's active bids: the last one takes the deleted one's place.
-        _swap_and_pop(self.model_bidders[model_id], caller)
+        self._remove_bid(caller, model_id)
+
+    def _remove_bid(self, provider: str, model_id: int) -> None:
+        self.bids[(provider, model_id)].active = False
+        # Documented order of both lists: the last one takes the deleted one's place.
+        _swap_and_pop(self.model_bidders[model_id], provider)
+        _swap_and_pop(self.provider_models[provider], model_id)
 
     # ------------------------------------------------------------------ governance of the marketplace
 
@@ -749,6 +787,8 @@ class ProtocolModel:
         record = self.bid_of(provider, model_id) if provider else Bid()
         if not record.active or record.version != version:
             raise Revert("BidNotActive", bidId=bid)
+        if model_id in self.closed_models:
+            raise Revert("ModelNotActive", modelId=model_id)  # its owner left
         if self.whitelist_enabled and provider not in self.whitelist:
             raise Revert("NotWhitelisted", account=provider)  # a suspended provider's bid
         signer = self.signer_of(provider)
@@ -947,7 +987,7 @@ class EventReplay:
 
     def _on_ModelUpdated(self, a: dict[str, Any], ts: int) -> None:
         model = self.models[a["modelId"]]
-        model.name, model.content_id, model.tags = a["name"], a["contentId"], list(a["tags"])
+        model.content_id, model.tags = a["contentId"], list(a["tags"])
 
     def _on_ModelDeregistered(self, a: dict[str, Any], ts: int) -> None:
         model = self.models[a["modelId"]]

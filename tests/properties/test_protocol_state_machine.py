@@ -336,10 +336,13 @@ endpoints = st.one_of(
     st.just("h" * 129),
     st.text(min_size=1, max_size=40),
 )
+# Looked up by name after every step, in several cases (all valid names: a malformed one reverts).
+NAME_LOOKUPS = ("llama-3.1-8b", "LLAMA-3.1-8B", "Qwen/Qwen3-8B", "mistral-7b-instruct")
 model_names = st.one_of(
-    st.sampled_from(["llama-3.1-8b", "mistral-7b-instruct", "qwen2.5-72b"]),
-    st.just(""),
-    st.just("m" * 65),
+    # Free names, names held in another case, and names that break the grammar.
+    st.sampled_from(["qwen/qwen3-8b", "Qwen/Qwen3-8B", "deepseek-r1:70b", "phi_4.mini"]),
+    st.sampled_from(["LLAMA-3.1-8B", "Mistral-7B-Instruct", "llama-3.1-8b"]),
+    st.sampled_from(["", "ab", "m" * 65, "-lead", "trail.", "two--seps", "space name", "caf\u00e9"]),
     st.text(min_size=1, max_size=20),
 )
 tag_lists = st.lists(st.binary(min_size=32, max_size=32), max_size=9)
@@ -649,24 +652,23 @@ class ProtocolStateMachine(RuleBasedStateMachine):
     @rule(
         caller=st.sampled_from([MODEL_OWNER, MODEL_OWNER, "carol", "alice"]),
         pick=index,
-        name=model_names,
         tags=tag_lists,
     )
-    def update_model(self, caller: str, pick: int, name: str, tags: list[bytes]) -> None:
-        """The owner replaces a model's metadata; anyone else is refused."""
+    def update_model(self, caller: str, pick: int, tags: list[bytes]) -> None:
+        """The owner replaces a model's content id and tags (never its name); anyone else is refused."""
         model_id = pick % (len(self.model.models) + 2)  # includes 0 and an unknown id
-        content_id = keccak(text=name + "v2")
+        content_id = keccak(text=f"{model_id}-{len(tags)}-v2")
         self.act(
             caller,
             self.w.model_registry,
             "updateModel",
-            (model_id, name, content_id, tags),
-            lambda: self.model.update_model(self.addr(caller), model_id, name, content_id, tags),
+            (model_id, content_id, tags),
+            lambda: self.model.update_model(self.addr(caller), model_id, content_id, tags),
         )
 
     @rule(caller=st.sampled_from([MODEL_OWNER, MODEL_OWNER, "carol"]), pick=index)
     def deregister_model(self, caller: str, pick: int) -> None:
-        """The owner deregisters a model with no active bids and gets its stake back."""
+        """The owner deregisters a model, whatever others bid on it, and gets its stake back."""
         model_id = pick % (len(self.model.models) + 2)
         self.act(
             caller,
@@ -1263,11 +1265,17 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             keys[("whitelisted", self.addr(name))] = batch.view(w.marketplace, "isWhitelisted", self.addr(name))
         for mid in model_ids:
             keys[("model", mid)] = batch.view(w.model_registry, "model", mid)
+            keys[("closed", mid)] = batch.view(w.marketplace, "isModelClosed", mid)
+            keys[("listings", mid)] = batch.view(w.marketplace, "bidListings", mid, 0, 100)
             keys[("by_model", mid)] = batch.view(w.marketplace, "activeBidsOfModel", mid, 0, 100)
             keys[("by_model_page", mid)] = batch.view(w.marketplace, "activeBidsOfModel", mid, 1, 1)
             keys[("model_bid_count", mid)] = batch.view(w.marketplace, "activeBidCountOfModel", mid)
         for c in (*CONSUMERS, KEEPER):
             keys[("hold", self.addr(c))] = batch.view(w.router, "holdOf", self.addr(c))
+        for name in NAME_LOOKUPS:
+            keys[("by_name", name)] = batch.view(w.model_registry, "modelIdByName", name)
+        keys["models_all"] = batch.view(w.model_registry, "models", 0, 100, False)
+        keys["models_active"] = batch.view(w.model_registry, "models", 0, 100, True)
         for sid in m.sessions:
             keys[("session", sid)] = batch.view(w.router, "session", sid)
         results = batch.run()
@@ -1342,8 +1350,18 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         for mid in range(1, len(m.models) + 2):
             ids = m.active_bid_ids_of_model(mid)
             assert list(v[("by_model", mid)]) == ids and list(v[("by_model_page", mid)]) == ids[1:2]
-            assert v[("model_bid_count", mid)] == len(ids)
-            owner, stake, active, content_id, name, tags = v[("model", mid)]
+            assert v[("model_bid_count", mid)] == len(m.listed_bidders(mid))
+            assert v[("closed", mid)] == (mid in m.closed_models)
+            listings, total = v[("listings", mid)]
+            assert [int(x[0]) for x in listings] == ids and total == len(m.listed_bidders(mid))
+            for x in listings:
+                bidder = checksum(x[1])
+                assert (int(x[2]), int(x[4]), x[5]) == (
+                    m.bids[(bidder, mid)].price,
+                    m.provider(bidder).stake,
+                    m.provider(bidder).endpoint,
+                )
+            _, owner, stake, active, content_id, name, tags = v[("model", mid)]
             if mid in m.models:
                 rec = m.models[mid]
                 assert (checksum(owner), stake, active, content_id, name, list(tags)) == (
@@ -1356,6 +1374,11 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 )
             else:
                 assert not active and int(owner, 16) == 0
+        for lookup in NAME_LOOKUPS:
+            assert v[("by_name", lookup)] == m.model_id_by_name(lookup), lookup
+        every, total = v["models_all"]
+        assert [int(x[0]) for x in every] == sorted(m.models) and total == len(m.models)
+        assert [int(x[0]) for x in v["models_active"][0]] == sorted(k for k, x in m.models.items() if x.active)
         for sid, s in m.sessions.items():
             assert v[("session", sid)] == (
                 s.provider.lower(),
@@ -1493,7 +1516,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                     assert (version, price, posted_at, active) == (bid.version, bid.price, bid.posted_at, bid.active)
                 assert v[("stats", a, mid)] == replay.stats.get((a, mid), _ZERO_STATS).as_tuple()
         for mid, rec in replay.models.items():
-            owner, stake, active, content_id, name, tags = v[("model", mid)]
+            _, owner, stake, active, content_id, name, tags = v[("model", mid)]
             assert (checksum(owner), stake, active, content_id, name, list(tags)) == (
                 rec.owner,
                 rec.stake,

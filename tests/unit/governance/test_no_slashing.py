@@ -162,7 +162,7 @@ def _mr_register_model(w: World, actor: Any) -> None:
 
 def _mr_update_model(w: World, actor: Any) -> None:
     with ape.reverts(w.mr.NotModelOwner, modelId=w.model, caller=actor.address):
-        w.mr.updateModel(w.model, "evil", b"\x66" * 32, [], sender=actor)
+        w.mr.updateModel(w.model, b"\x66" * 32, [], sender=actor)
 
 
 def _mr_deregister_model(w: World, actor: Any) -> None:

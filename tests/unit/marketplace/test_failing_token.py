@@ -95,7 +95,7 @@ def test_deregister__token_returns_false__reverts_and_the_provider_keeps_its_reg
 def test_post_bid__fee_transfer_returns_false__reverts_and_posts_no_bid(
     bad_protocol, bad_market, bad_token, owner, provider, model_owner
 ):
-    model_id = bad_protocol.model_registry.registerModel("m", b"\x01" * 32, [], 0, sender=model_owner).decode_logs(
+    model_id = bad_protocol.model_registry.registerModel("mod", b"\x01" * 32, [], 0, sender=model_owner).decode_logs(
         bad_protocol.model_registry.ModelRegistered
     )[0]["modelId"]
     bad_market.register(ENDPOINT, 0, sender=provider)
@@ -114,7 +114,7 @@ def test_post_bid__fee_transfer_returns_false__reverts_and_posts_no_bid(
 def test_withdraw_fees__token_returns_false__reverts_and_keeps_the_fee_balance(
     bad_protocol, bad_market, bad_token, owner, provider, model_owner
 ):
-    model_id = bad_protocol.model_registry.registerModel("m", b"\x01" * 32, [], 0, sender=model_owner).decode_logs(
+    model_id = bad_protocol.model_registry.registerModel("mod", b"\x01" * 32, [], 0, sender=model_owner).decode_logs(
         bad_protocol.model_registry.ModelRegistered
     )[0]["modelId"]
     bad_market.register(ENDPOINT, 0, sender=provider)

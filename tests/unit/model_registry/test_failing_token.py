@@ -31,7 +31,7 @@ def test_register_model__token_returns_false__reverts_safe_erc20_failed_operatio
     before = _state(bad_registry, bad_token, model_owner)
 
     with ape.reverts(bad_registry.SafeERC20FailedOperation, token=bad_token.address):
-        bad_registry.registerModel("m", CONTENT_ID, TAGS, 10 * MOR, sender=model_owner)
+        bad_registry.registerModel("mod", CONTENT_ID, TAGS, 10 * MOR, sender=model_owner)
 
     assert _state(bad_registry, bad_token, model_owner) == before
     assert not bad_registry.isActive(1)
@@ -44,7 +44,7 @@ def test_register_model__token_reverts__bubbles_the_tokens_error_and_changes_not
     before = _state(bad_registry, bad_token, model_owner)
 
     with ape.reverts(bad_token.TransferRejected):
-        bad_registry.registerModel("m", CONTENT_ID, TAGS, 10 * MOR, sender=model_owner)
+        bad_registry.registerModel("mod", CONTENT_ID, TAGS, 10 * MOR, sender=model_owner)
 
     assert _state(bad_registry, bad_token, model_owner) == before
 
@@ -52,7 +52,7 @@ def test_register_model__token_reverts__bubbles_the_tokens_error_and_changes_not
 def test_deregister_model__token_returns_false__reverts_and_the_model_keeps_its_stake(
     bad_registry, bad_token, model_owner
 ):
-    bad_registry.registerModel("m", CONTENT_ID, TAGS, 10 * MOR, sender=model_owner)
+    bad_registry.registerModel("mod", CONTENT_ID, TAGS, 10 * MOR, sender=model_owner)
     bad_token.setMode(RETURN_FALSE, sender=model_owner)
     before = _state(bad_registry, bad_token, model_owner)
 

@@ -18,7 +18,7 @@ def test_register_model__while_paused__reverts_enforced_pause_and_changes_nothin
     before = registry_state(model_owner)
 
     with ape.reverts(model_registry.EnforcedPause):
-        model_registry.registerModel("m", CONTENT_ID, TAGS, 0, sender=model_owner)
+        model_registry.registerModel("mod", CONTENT_ID, TAGS, 0, sender=model_owner)
 
     assert registry_state(model_owner) == before
 
@@ -30,12 +30,12 @@ def test_update_and_deregister_model__while_paused__still_work(
     model_registry.pause(sender=owner)
     balance = mor.balanceOf(model_owner)
 
-    model_registry.updateModel(model_id, "renamed", CONTENT_ID, TAGS, sender=model_owner)
+    model_registry.updateModel(model_id, b"\x33" * 32, TAGS, sender=model_owner)
     tx = model_registry.deregisterModel(model_id, sender=model_owner)
 
     assert events(tx, model_registry.ModelDeregistered)[0]["stakeReturned"] == 3 * MOR
     assert mor.balanceOf(model_owner) == balance + 3 * MOR
-    assert model_registry.model(model_id).name == "renamed"
+    assert model_registry.model(model_id).contentId == b"\x33" * 32
     check_conservation(protocol)
 
 
@@ -45,5 +45,5 @@ def test_unpause__by_governance__allows_registrations_again(model_registry, owne
     tx = model_registry.unpause(sender=owner)
 
     assert events(tx, model_registry.Unpaused) == [{"account": owner.address}]
-    model_registry.registerModel("m", CONTENT_ID, TAGS, 0, sender=model_owner)
+    model_registry.registerModel("mod", CONTENT_ID, TAGS, 0, sender=model_owner)
     assert model_registry.modelCount() == 1

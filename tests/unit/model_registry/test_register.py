@@ -86,30 +86,6 @@ def test_register_model__stake_exactly_the_minimum__is_accepted(protocol, model_
     check_conservation(protocol)
 
 
-def test_register_model__empty_name__reverts_empty_name_and_changes_nothing(
-    model_registry, model_owner, registry_state
-):
-    before = registry_state(model_owner)
-
-    with ape.reverts(model_registry.EmptyName):
-        model_registry.registerModel("", CONTENT_ID, TAGS, 0, sender=model_owner)
-
-    assert registry_state(model_owner) == before
-
-
-def test_register_model__name_of_64_and_65_bytes__accepts_64_and_reverts_name_too_long(
-    model_registry, model_owner, registry_state
-):
-    model_registry.registerModel("n" * 64, CONTENT_ID, TAGS, 0, sender=model_owner)
-    before = registry_state(model_owner, models=(1,))
-
-    with ape.reverts(model_registry.NameTooLong, length=65, max=64):
-        model_registry.registerModel("n" * 65, CONTENT_ID, TAGS, 0, sender=model_owner)
-
-    assert registry_state(model_owner, models=(1,)) == before
-    assert model_registry.modelCount() == 1
-
-
 def test_register_model__eight_and_nine_tags__accepts_eight_and_reverts_too_many_tags(
     model_registry, model_owner, registry_state
 ):
@@ -130,7 +106,7 @@ def test_register_model__stake_without_allowance__reverts_in_the_token_and_chang
     before = registry_state(model_owner)
 
     with ape.reverts(mor.ERC20InsufficientAllowance, spender=model_registry.address, allowance=0, needed=MOR):
-        model_registry.registerModel("x", CONTENT_ID, TAGS, MOR, sender=model_owner)
+        model_registry.registerModel("xyz", CONTENT_ID, TAGS, MOR, sender=model_owner)
 
     assert registry_state(model_owner) == before
 

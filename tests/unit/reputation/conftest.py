@@ -106,7 +106,9 @@ def component_on_chain(reputation: Any, x: Inputs, name: str) -> int:
     return reputation.score(x.as_tuple(), Weights(**{name: 1}).as_tuple())
 
 
-def window(reputation: Any, model_id: int, weights: Weights, offset: int = 0, limit: int = 200) -> list[tuple[int, int]]:
+def window(
+    reputation: Any, model_id: int, weights: Weights, offset: int = 0, limit: int = 200
+) -> list[tuple[int, int]]:
     """One rankWindow as (bid id, score) pairs (Ape returns the structs of a multi-value return
     as tuples: bid id first, score third)."""
     ranked, _total = reputation.rankWindow(model_id, weights.as_tuple(), offset, limit)

@@ -110,9 +110,7 @@ def test_rank_window__windows_of_any_width__merge_into_the_whole_ranking(reputat
     assert sum(len(w) for w in windows) == 3
 
 
-def test_rank_window__returns_the_number_of_positions_and_each_providers_endpoint(
-    reputation, model_id, three_bids
-):
+def test_rank_window__returns_the_number_of_positions_and_each_providers_endpoint(reputation, model_id, three_bids):
     ranked, total = reputation.rankWindow(model_id, BALANCED.as_tuple(), 0, 200)
     assert total == 3
     endpoint_of = {three_bids[who]: ENDPOINTS[who] for who in three_bids}

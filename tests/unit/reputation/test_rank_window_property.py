@@ -41,8 +41,18 @@ def wallets(mor, give_mor) -> list[Any]:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(market=bidders, w=weights, width=st.integers(1, 5))
 def test_rank_window__merged_windows_of_a_random_market__equal_the_python_ranking(
-    reputation, marketplace, params, model_id, register_provider, post_bid, history, funded_pool, wallets,
-    market, w, width,
+    reputation,
+    marketplace,
+    params,
+    model_id,
+    register_provider,
+    post_bid,
+    history,
+    funded_pool,
+    wallets,
+    market,
+    w,
+    width,
 ):
     snapshot = chain.snapshot()
     try:
