@@ -131,6 +131,11 @@ def play(m: Market) -> None:
     best_a = ops.ranked_bids(p, model_a, PRICE_FOCUSED)[0]
     owner_of = {v: k for k, v in bids.items()}
     name_a = owner_of[best_a.bid_id][0]
+    quoted = ops.quote(p, best_a.bid_id, dave.address, 5_000 * MOR)
+    m.say(
+        f"dave's quote on {name_a}'s llama bid (reached at {best_a.endpoint}): 5,000 MOR buys "
+        f"{quoted['durationSeconds']:,} s of compute worth {mor(quoted['worth'])}; opens: {quoted['opens']}"
+    )
     s_dave, tx = ops.open_session(
         p, dave, m.approval(name_a, best_a.bid_id, dave), 5_000 * MOR, ops.STIPEND, permit=True
     )
@@ -177,7 +182,11 @@ def play(m: Market) -> None:
     m.at(2, 9)
     m.tx("fund", _fund(p, m.emission, 1_000 * MOR))
     m.snapshot_pool("day 2 09:00")
-    m.say(f"day 2 budget recomputed: {mor(p.pool.today()[0])}")
+    health = p.pool.health()
+    m.say(
+        f"day 2 budget recomputed: {mor(health.budget)}; pool health: ledger {mor(health.ledger)}, "
+        f"owed to all providers {mor(health.totalOwed)}"
+    )
     _held, withdrawable = p.router.holdOf(dave)
     if withdrawable:
         m.tx("withdrawHeld", p.router.withdrawHeld(sender=dave))
