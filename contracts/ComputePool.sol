@@ -54,9 +54,19 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
         uint128 claimed;
     }
 
+    /// @dev The running sums behind `totalOwed`, one slot: [credited 128 | claimedBefore 128].
+    /// `credited` is every credit ever made (the sum of every provider's `owed + claimed`);
+    /// `claimedBefore` is every payment made before the book's day (the day's own payments are
+    /// `_book.paid`), folded in when the books close, so a claim writes nothing here.
+    struct OwedSums {
+        uint128 credited;
+        uint128 claimedBefore;
+    }
+
     DayBook private _book;
     DayClose private _close;
     mapping(address provider => ProviderAccount) private _accounts;
+    OwedSums private _sums;
 
     constructor(IERC20 mor_, address router_, address owner_) Ownable(owner_) {
         mor = mor_;
@@ -90,9 +100,17 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     /// @inheritdoc IComputePool
     function credit(address provider, uint256 amount) external {
         if (msg.sender != router) revert NotSessionRouter(msg.sender);
+        uint128 credited = SafeCast.toUint128(_sums.credited + amount);
+        _sums.credited = credited;
         ProviderAccount storage account = _accounts[provider];
-        uint256 owedNow = account.owed + amount;
-        account.owed = SafeCast.toUint128(owedNow);
+        uint256 owedNow;
+        // Cannot overflow: the provider's owed is part of the credits before this one, so
+        // owed + amount <= credited < 2^128 (the cast above checks it), and the cast below cannot
+        // truncate.
+        unchecked {
+            owedNow = account.owed + amount;
+        }
+        account.owed = uint128(owedNow);
         emit Credited(provider, amount, owedNow);
     }
 
@@ -142,6 +160,29 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IComputePool
+    function totalOwed() external view returns (uint256) {
+        return _totalOwed(_book.paid);
+    }
+
+    /// @inheritdoc IComputePool
+    function health() external view returns (Health memory health_) {
+        DayBook memory book = _book;
+        health_.ledger = book.balance;
+        health_.tokenBalance = mor.balanceOf(address(this));
+        health_.day = Days.today();
+        // As in `today`: a new day whose books no transaction has closed yet has paid nothing.
+        if (health_.day > book.day) {
+            health_.budget = SessionMath.budget(book.balance, book.budgetBps);
+        } else {
+            health_.budget = _close.budget;
+            health_.paidToday = book.paid;
+        }
+        health_.budgetLeft = health_.budget > health_.paidToday ? health_.budget - health_.paidToday : 0;
+        // The book's own day's payments count even when that day is past: they left the pool.
+        health_.totalOwed = _totalOwed(book.paid);
+    }
+
+    /// @inheritdoc IComputePool
     function lastClose() external view returns (uint256 day, uint256 closingBalance) {
         return (_book.day, _close.closingBalance);
     }
@@ -166,14 +207,34 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
         return router;
     }
 
+    /// @dev What all providers are owed: every credit less every payment, those of the book's day
+    /// (`paidOfBookDay`, which is `_book.paid`) and those before it. No claim can have been made
+    /// on a day after the book's day: a claim closes the books first.
+    function _totalOwed(uint256 paidOfBookDay) private view returns (uint256) {
+        OwedSums memory sums = _sums;
+        // Cannot underflow: every payment was at most what was then owed, so all payments,
+        // claimedBefore + paidOfBookDay, are at most all credits.
+        unchecked {
+            return uint256(sums.credited) - sums.claimedBefore - paidOfBookDay;
+        }
+    }
+
     /// @dev Closes the previous day's books at the first transaction of a day: the ledger balance
     /// as it stands before this transaction's own effect is the closing balance, and it fixes
-    /// today's budget. Returns the day's book for the caller to update and write once.
+    /// today's budget. The closed day's payments join `claimedBefore` (a day that paid nothing
+    /// leaves that slot untouched). Returns the day's book for the caller to update and write once.
     function _closeBooks() private returns (DayBook memory book) {
         book = _book;
         uint256 day = Days.today();
         if (day > book.day) {
             uint256 budget = SessionMath.budget(book.balance, book.budgetBps);
+            if (book.paid != 0) {
+                // Cannot overflow: claimedBefore + paid is all MOR ever paid to providers, each
+                // payment at most what was then owed, so at most `credited` < 2^128.
+                unchecked {
+                    _sums.claimedBefore += book.paid;
+                }
+            }
             book.day = SafeCast.toUint32(day);
             book.paid = 0;
             // budget <= balance < 2^96, so the cast cannot truncate.

@@ -14,6 +14,25 @@ pragma solidity 0.8.28;
 /// their last transaction, so the first call after several quiet days takes exactly that.
 /// Crediting changes no balance, so it does not close the books.
 interface IComputePool {
+    /// @notice The pool's health as it stands now (see `health`).
+    /// @param ledger The ledger balance (`poolBalance`).
+    /// @param tokenBalance The pool's MOR balance: the ledger plus MOR sent by plain transfer and
+    /// not yet absorbed.
+    /// @param day Today's UTC day.
+    /// @param budget Today's budget.
+    /// @param paidToday Paid out today.
+    /// @param budgetLeft What is left of today's budget: `budget - paidToday`.
+    /// @param totalOwed What all providers are owed (`totalOwed`).
+    struct Health {
+        uint256 ledger;
+        uint256 tokenBalance;
+        uint256 day;
+        uint256 budget;
+        uint256 paidToday;
+        uint256 budgetLeft;
+        uint256 totalOwed;
+    }
+
     /// @notice A zero amount was given.
     error ZeroAmount();
     /// @notice Only the session router may credit providers.
@@ -46,6 +65,8 @@ interface IComputePool {
     function absorbSurplus() external;
 
     /// @notice Records that `provider` is owed `amount` more. Session router only.
+    /// @dev Requirements: all credits ever made, this one included, stay below 2^128 MOR wei
+    /// (`SafeCastOverflowedUintDowncast` otherwise).
     /// @param provider The provider.
     /// @param amount MOR wei.
     function credit(address provider, uint256 amount) external;
@@ -73,6 +94,17 @@ interface IComputePool {
     /// @return paid Paid out today.
     /// @return poolBalance The ledger balance.
     function today() external view returns (uint256 budget, uint256 paid, uint256 poolBalance);
+
+    /// @notice What all providers are owed in all: the sum of `owed` over every provider, to the
+    /// wei. O(1): kept as running sums, not a loop over providers.
+    /// @return MOR wei.
+    function totalOwed() external view returns (uint256);
+
+    /// @notice The pool's health in one call: ledger, token balance, today's budget, paid and
+    /// left, and the total owed to all providers, as they stand now (the books of a new day are
+    /// closed in the view if no transaction has done it yet, as in `today`).
+    /// @return The figures, each in MOR wei but `day`.
+    function health() external view returns (Health memory);
 
     /// @notice The closing balance of the day before the day whose books were last closed.
     /// @return day The day whose budget it fixed.
