@@ -76,8 +76,9 @@ def test_operations__approval_and_receipt_json__open_and_close_a_session(
 ):
     approval = ops.sign_approval(protocol, registered_provider, bid, consumer.address, 7, chain.pending_timestamp + 600)
     approval = json.loads(json.dumps(approval))  # as it travels between provider and consumer
+    chain.mine()  # the quote reads the latest block: bring it to the day the open will run on
     quoted = ops.quote(protocol, bid, consumer.address, 1_000 * MOR)
-    assert quoted["opens"] and quoted["refusedWith"] is None
+    assert quoted["opens"] and quoted["refusedWith"] is None, quoted["refusedWith"]
     session, _ = ops.open_session(protocol, consumer, approval, 1_000 * MOR, ops.STIPEND, permit=True)
     ranked = ops.ranked_bids(protocol, protocol.marketplace.bid(bid).modelId, BALANCED)
     assert [(r.bid_id, r.endpoint) for r in ranked] == [(bid, "gpu.example.org:3333")]

@@ -1244,6 +1244,8 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             keys[("mr", name)] = batch.view(w.model_registry, name)
         for name in ("poolBalance", "today", "lastClose", "budgetBps"):
             keys[("pool", name)] = batch.view(w.pool, name)
+        keys[("pool", "totalOwed")] = batch.view(w.pool, "totalOwed")
+        keys[("pool", "health")] = batch.view(w.pool, "health")
         for name in ("totalLocked", "durationBounds", "paused", "referenceSupply"):
             keys[("router", name)] = batch.view(w.router, name)
         keys["accepting"] = batch.view(w.wallet, "accepting")
@@ -1321,6 +1323,22 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         assert v[("pool", "budgetBps")] == m.budget_bps
         for d, paid_on_day in m.paid_by_day.items():
             assert paid_on_day <= m.budget(d)
+
+    @invariant()
+    def pool_health(self) -> None:
+        """§4 (v2): the pool's total owed, a running sum, equals the sum of every provider's owed;
+        its health view agrees with the ledger, the token, today's books and that sum."""
+        v, m = self.views(), self.model
+        total = sum(m.owed.values())
+        assert v[("pool", "totalOwed")] == total
+        ledger, token_balance, day, budget, paid, left, owed = v[("pool", "health")]
+        assert (ledger, token_balance, day, owed) == (
+            m.pool_balance,
+            m.token.balance(m.at.pool),
+            m.today,
+            total,
+        )
+        assert (budget, paid, ledger) == m.pool_today() and left == budget - paid
 
     @invariant()
     def ledgers_match_model(self) -> None:

@@ -118,6 +118,12 @@ def _mp_delete_bid(w: World, actor: Any) -> None:
         w.mp.deleteBid(w.bid, sender=actor)
 
 
+def _mp_close_model(w: World, actor: Any) -> None:
+    # Only the model registry closes a model's market; governance is no exception.
+    with ape.reverts(w.mp.NotModelRegistry, caller=actor.address):
+        w.mp.closeModel(w.model, sender=actor)
+
+
 def _mp_multicall(w: World, actor: Any) -> None:
     calls = [w.mp.deleteBid.encode_input(w.bid), w.mp.withdrawFees.encode_input(actor, w.mp.totalStake())]
     with ape.reverts(w.mp.NotBidProvider, bidId=w.bid, caller=actor.address):
@@ -178,6 +184,7 @@ MARKETPLACE_CASES: dict[str, Callable[[World, Any], None]] = {
     "postBid": _mp_post_bid,
     "deleteBid": _mp_delete_bid,
     "multicall": _mp_multicall,
+    "closeModel": _mp_close_model,
     "withdrawFees": _mp_withdraw_fees,
     "setWhitelisted": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setWhitelisted(w.provider, False, sender=a)),
     "disableWhitelist": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.disableWhitelist(sender=a)),

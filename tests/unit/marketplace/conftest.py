@@ -78,7 +78,7 @@ def open_market(marketplace, owner) -> Any:
 @pytest.fixture
 def model_ids(register_model) -> list[int]:
     """Three active models."""
-    return [register_model(name) for name in ("llama-3.1-8b", "mistral-7b", "qwen-2.5-32b")]
+    return [register_model(name) for name in ("llama-3.1-70b", "mistral-7b", "qwen-2.5-32b")]
 
 
 @pytest.fixture

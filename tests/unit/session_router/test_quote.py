@@ -267,7 +267,7 @@ def all_mor_in_the_pool(project, owner, provider, funder, model_owner) -> tuple[
     token = project.TestMOR.deploy(sender=owner)  # nothing minted yet
     protocol = deploy(project, owner, token.address, Params(whitelist=(provider.address,)))
     registry, market, pool = protocol.model_registry, protocol.marketplace, protocol.pool
-    registered = registry.registerModel("m", b"\x11" * 32, [], 0, sender=model_owner)
+    registered = registry.registerModel("mod", b"\x11" * 32, [], 0, sender=model_owner)
     model_id = registered.decode_logs(registry.ModelRegistered)[0].modelId
     market.register("gpu.example.org:3333", 0, sender=provider)
     bid = market.postBid(model_id, PRICE, sender=provider).decode_logs(market.BidPosted)[0].bidId

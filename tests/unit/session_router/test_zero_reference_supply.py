@@ -20,7 +20,7 @@ def test_open__stipend_with_all_mor_in_the_pool__reverts_zero_reference_supply(
     token = project.TestMOR.deploy(sender=owner)  # a MOR of its own: nothing minted yet
     protocol = deploy(project, owner, token.address, Params(whitelist=(provider.address,)))
     market, pool, router = protocol.marketplace, protocol.pool, protocol.router
-    model = protocol.model_registry.registerModel("m", b"\x11" * 32, [], 0, sender=model_owner)
+    model = protocol.model_registry.registerModel("mod", b"\x11" * 32, [], 0, sender=model_owner)
     model_id = model.decode_logs(protocol.model_registry.ModelRegistered)[0].modelId
     market.register("gpu.example.org:3333", 0, sender=provider)
     bid = market.postBid(model_id, PRICE, sender=provider).decode_logs(market.BidPosted)[0].bidId
