@@ -10,6 +10,7 @@ from mor_market.ids import bid_id
 from tests.conftest import PRICE
 from tests.unit.marketplace.conftest import events, provider_view
 from tests.utils.checks import check_conservation
+from tests.utils.views import assert_view_reverts
 
 
 def _session_view(router, session: int) -> tuple:
@@ -33,8 +34,7 @@ def test_delete_bid__by_its_provider__deactivates_it_everywhere(
     assert marketplace.activeBidCountOfModel(model_id) == 0
     assert provider_view(marketplace, registered_provider)[:2] == (True, provider_stake)
     assert provider_view(marketplace, registered_provider)[3] == 0
-    with ape.reverts(marketplace.BidNotActive, bidId=bid):
-        marketplace.activeBid(bid)
+    assert_view_reverts(marketplace.BidNotActive, marketplace.activeBid, bid, bidId=bid)
     check_conservation(protocol)
 
 

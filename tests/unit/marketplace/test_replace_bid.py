@@ -9,6 +9,7 @@ from mor_market.ids import bid_id
 from tests.conftest import PRICE
 from tests.unit.marketplace.conftest import events, provider_view
 from tests.utils.checks import check_conservation
+from tests.utils.views import assert_view_reverts
 
 
 def test_post_bid__again_for_the_same_model__replaces_the_bid_with_the_next_version(
@@ -50,8 +51,7 @@ def test_post_bid__again_for_the_same_model__replaces_the_bid_with_the_next_vers
 def test_active_bid__replaced_version__reverts_bid_not_active(marketplace, registered_provider, model_id, bid):
     marketplace.postBid(model_id, 2 * PRICE, sender=registered_provider)
 
-    with ape.reverts(marketplace.BidNotActive, bidId=bid):
-        marketplace.activeBid(bid)
+    assert_view_reverts(marketplace.BidNotActive, marketplace.activeBid, bid, bidId=bid)
 
 
 def test_delete_bid__replaced_version__reverts_bid_not_active_and_keeps_the_new_bid(

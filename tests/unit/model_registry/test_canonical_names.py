@@ -9,6 +9,7 @@ import ape
 import pytest
 
 from tests.unit.model_registry.conftest import CONTENT_ID, TAGS, events
+from tests.utils.views import assert_view_reverts
 
 
 def test_register_model__mixed_case__registers_the_lowercase_form(model_registry, model_owner):
@@ -40,6 +41,7 @@ def test_model_id_by_name__any_case__finds_the_model_and_an_unknown_name_is_zero
     for name in ("llama-3.1-8b-instruct", "LLAMA-3.1-8B-INSTRUCT", "Llama-3.1-8B-Instruct"):
         assert model_registry.modelIdByName(name) == 1
     assert model_registry.modelIdByName("mistral-7b") == 0
+    assert_view_reverts(model_registry.InvalidModelNameCharacter, model_registry.modelIdByName, "llama 3", position=5)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from mor_market.constants import MOR
 from tests.conftest import PRICE, STIPEND
 from tests.unit.model_registry.conftest import events
 from tests.utils.checks import check_conservation
+from tests.utils.views import assert_view_reverts
 
 MODEL_STAKE = 5_000 * MOR
 BID_STAKE = 100 * MOR
@@ -72,6 +73,7 @@ def test_open_session__on_a_bid_of_a_deregistered_model__reverts_model_not_activ
 
     with ape.reverts(marketplace.ModelNotActive, modelId=model_id):
         router.openSession(bids[0], 1, deadline, 100 * MOR, STIPEND, signature, sender=consumer)
+    assert_view_reverts(marketplace.ModelNotActive, marketplace.activeBid, bids[0], modelId=model_id)
 
     assert (router.totalLocked(), mor.balanceOf(consumer)) == (locked, balance)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import ape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from mor_market.ranking import (
 )
 from tests.conftest import PRICE
 from tests.unit.reputation.conftest import SESSION_STAKE, Closed, component_on_chain, expected_inputs
+from tests.utils.views import assert_view_reverts
 
 # The bounds a pair's statistics can reach (ReputationMath, SessionRouter._record).
 U64, U72, U96, U112 = 2**64 - 1, 2**72 - 1, 2**96 - 1, 2**112 - 1
@@ -101,8 +101,7 @@ def test_score__all_type_maxima__does_not_overflow(reputation):
 
 
 def test_score__all_weights_zero__reverts_with_zero_weights(reputation):
-    with ape.reverts(reputation.ZeroWeights):
-        reputation.score(Inputs().as_tuple(), Weights().as_tuple())
+    assert_view_reverts(reputation.ZeroWeights, reputation.score, Inputs().as_tuple(), Weights().as_tuple())
 
 
 # ------------------------------------------------------------------ a newcomer starts at the prior

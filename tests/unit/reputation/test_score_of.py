@@ -5,12 +5,11 @@ can carry, still scores (its price component is zero, never a division by zero).
 
 from __future__ import annotations
 
-import ape
-
 from mor_market.constants import MOR
 from mor_market.ranking import BALANCED, PRIOR_WEIGHT, WAD, Inputs, Weights, components, score
 from tests.conftest import PRICE
 from tests.unit.reputation.conftest import expected_inputs, inputs_of, window
+from tests.utils.views import assert_view_reverts
 
 QUALITY = Weights(reliability=3, disputes=3, lag=2, speed=2, price=1)
 
@@ -84,8 +83,7 @@ def test_score_of__a_deleted_bid__reverts_bid_not_active(
     bid = post_bid(registered_provider, model_id, PRICE)
     marketplace.deleteBid(bid, sender=registered_provider)
 
-    with ape.reverts(marketplace.BidNotActive, bidId=bid):
-        reputation.scoreOf(bid, BALANCED.as_tuple())
+    assert_view_reverts(marketplace.BidNotActive, reputation.scoreOf, bid, BALANCED.as_tuple(), bidId=bid)
 
 
 def test_score__a_zero_price__gives_a_zero_price_component_not_a_division_by_zero(reputation):

@@ -13,6 +13,7 @@ from mor_market.constants import DAY
 from mor_market.ids import session_id
 from tests.conftest import PRICE
 from tests.unit.session_router.conftest import HOUR, held_part
+from tests.utils.views import assert_view_reverts
 
 
 def details_at(router: Any, session: int, at: int) -> Any:
@@ -95,5 +96,4 @@ def test_session_details__the_next_day__the_consumers_hold_is_withdrawable(route
 def test_session_details__unknown_session__reverts_unknown_session(router, consumer, running):
     unknown = session_id(consumer.address, 999)
 
-    with ape.reverts(router.UnknownSession, sessionId=unknown):
-        router.sessionDetails(unknown)
+    assert_view_reverts(router.UnknownSession, router.sessionDetails, unknown, sessionId=unknown)

@@ -12,6 +12,7 @@ from mor_market.deploy import Params, deploy
 from mor_market.ids import session_id
 from tests.conftest import PRICE
 from tests.unit.session_router.conftest import STIPEND
+from tests.utils.views import assert_view_reverts
 
 
 def test_open__stipend_with_all_mor_in_the_pool__reverts_zero_reference_supply(
@@ -31,10 +32,8 @@ def test_open__stipend_with_all_mor_in_the_pool__reverts_zero_reference_supply(
     chain.mine()
     assert token.totalSupply() == pool.poolBalance()
 
-    with ape.reverts(router.ZeroReferenceSupply):
-        router.referenceSupply()
-    with ape.reverts(router.ZeroReferenceSupply):
-        router.stipendDuration(1_000 * MOR, PRICE)
+    assert_view_reverts(router.ZeroReferenceSupply, router.referenceSupply)
+    assert_view_reverts(router.ZeroReferenceSupply, router.stipendDuration, 1_000 * MOR, PRICE)
     deadline = chain.pending_timestamp + 3_600
     approval = sign_approval(provider, bid, consumer.address, 1, deadline, router=router.address)
     with ape.reverts(router.ZeroReferenceSupply):
