@@ -58,9 +58,10 @@ MANIFEST = BUILD / "__local__.json"
 SUBSETS: dict[str, list[str]] = {
     "contracts/ComputePool.sol": ["tests/unit/compute_pool"],
     "contracts/SessionRouter.sol": ["tests/unit/session_router"],
-    "contracts/Marketplace.sol": ["tests/unit/marketplace", "tests/unit/governance"],
+    "contracts/Marketplace.sol": ["tests/unit/marketplace", "tests/unit/governance", "tests/unit/model_registry"],
     "contracts/ModelRegistry.sol": ["tests/unit/model_registry"],
     "contracts/Reputation.sol": ["tests/unit/reputation"],
+    "contracts/libraries/ModelNames.sol": ["tests/unit/model_registry"],
     "contracts/libraries/SessionMath.sol": ["tests/unit/session_router", "tests/unit/compute_pool"],
     "contracts/libraries/SessionIds.sol": ["tests/unit/session_router"],
     "contracts/libraries/BidIds.sol": ["tests/unit/marketplace", "tests/unit/governance"],
