@@ -231,11 +231,18 @@ def close_expired(p: Protocol, keeper: Any, start_block: int, limit: int) -> lis
 
 
 def market_status(p: Protocol) -> dict[str, Any]:
-    budget, paid, balance = p.pool.today()
+    health = p.pool.health()  # one call: ledger, token balance, today's books, total owed
     bounds = p.marketplace.priceBounds()
     durations = p.router.durationBounds()
     return {
-        "pool": {"balance": balance, "budget_today": budget, "paid_today": paid, "left_today": max(0, budget - paid)},
+        "pool": {
+            "balance": health.ledger,
+            "token_balance": health.tokenBalance,
+            "budget_today": health.budget,
+            "paid_today": health.paidToday,
+            "left_today": health.budgetLeft,
+            "total_owed": health.totalOwed,
+        },
         "router": {"total_locked": p.router.totalLocked(), "reference_supply": p.router.referenceSupply()},
         "params": {
             "whitelist_enabled": bool(p.marketplace.whitelistEnabled()),

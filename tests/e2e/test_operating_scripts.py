@@ -116,6 +116,7 @@ def test_operations__keeper__closes_only_expired_sessions_within_its_limit(
     assert [s for s, _ in closed] == [second]
     state = ops.market_status(protocol)
     assert state["router"]["total_locked"] == protocol.router.totalLocked()
+    assert state["pool"]["total_owed"] == protocol.pool.owed(protocol.marketplace.bid(bid).provider)
 
 
 def test_describe_error__raw_revert_data_of_a_custom_error__is_decoded_with_its_arguments():

@@ -457,14 +457,15 @@ class ProtocolModel:
     def deregister(self, caller: str) -> int:
         if not self.provider(caller).registered:
             raise Revert("ProviderNotRegistered", account=caller)
-        # Bids on closed models never hold a provider: deleted first, walking from the end.
+        # Bids on closed models never hold a provider: deleted first, walking from the end (a
+        # revert undoes those deletions, so the model checks before it changes anything).
         own = self.provider_models.get(caller, [])
+        holding = sum(1 for m in own if m not in self.closed_models)
+        if holding:
+            raise Revert("ProviderHasActiveBids", count=holding)
         for i in range(len(own), 0, -1):
             if own[i - 1] in self.closed_models:
                 self._remove_bid(caller, own[i - 1])
-        bids = self.active_bid_count(caller)
-        if bids:
-            raise Revert("ProviderHasActiveBids", count=bids)
         record = self.providers[caller]
         stake = record.stake
         record.registered, record.stake, record.endpoint = False, 0, ""
