@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
 import {ISessionRouter} from "./interfaces/ISessionRouter.sol";
-import {BidIds} from "./libraries/BidIds.sol";
 import {ReputationMath} from "./libraries/ReputationMath.sol";
 
 /// @title Reputation
