@@ -123,6 +123,32 @@ def mor_in_test_accounts(accounts, mor) -> None:
             set_token_balance(chain.provider.uri, mor.address, account.address, MOR_PER_ACCOUNT)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def contract_types_stay_in_this_process() -> None:
+    """Ape 0.8 files the contract types seen on a fork under the upstream network's name and so
+    writes them to ~/.ape/arbitrum/sepolia/ on disk, where the gas check running beside the suite
+    (and any earlier run) leaves its own deployments at the same addresses. The suite's caches
+    stay in memory: neither read from nor written to that folder."""
+    for name in ("contract_types", "proxy_infos", "contract_creations", "blueprints"):
+        cache = getattr(chain.contracts, name)
+        cache._write_to_disk = False
+        cache._read_from_disk = False
+
+
+@pytest.fixture(autouse=True)
+def contract_types_follow_the_snapshot() -> Any:
+    """Ape remembers the contract type at each address for the whole session, but the chain is
+    reverted after every test: a test that deploys a fresh protocol puts, say, a ModelRegistry
+    where the session's SessionRouter lives, and every later test then decodes the router's
+    reverts with the registry's ABI (its custom errors come back undecoded). The cache is put
+    back with the chain."""
+    cache = chain.contracts.contract_types.memory
+    saved = dict(cache)
+    yield
+    cache.clear()
+    cache.update(saved)
+
+
 @pytest.fixture(scope="session")
 def params(provider, provider2) -> Params:
     return Params(
