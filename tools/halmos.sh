@@ -7,6 +7,7 @@
 #   tools/halmos.sh           the proofs run by ./dev test (PROFILE=fast)
 #   tools/halmos.sh --all     every check_ function (slower: see audit/README.md)
 #   tools/halmos.sh -- ARGS   extra halmos arguments (e.g. -- --function check_budget)
+#   tools/halmos.sh --report  also writes audit/halmos.md: every proof of the run with its time
 if [ "${1:-}" = "--portfolio-solver" ]; then
   # Internal: the solver command of the arithmetic proofs (halmos/test/SessionMath.t.sol,
   # `@custom:halmos --solver-command`): yices and z3 on the same query at once, the first definite
@@ -60,11 +61,14 @@ fi
 FAST='^check_(approval|receipt|digests|sessionId|noRug_(computePool|modelRegistry)|budget_|lemma_|budgetBound|stipendBound|directPay|stipendSplit)'
 match="$FAST"
 extra=()
+report=""
+how="tools/halmos.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --all) match='^check_' ;;
+    --all) match='^check_'; how="$how --all" ;;
+    --report) report="$ROOT/audit/halmos.md"; how="$how --report" ;;
     --) shift; extra=("$@"); break ;;
-    *) echo "usage: tools/halmos.sh [--all] [-- halmos args]" >&2; exit 2 ;;
+    *) echo "usage: tools/halmos.sh [--all] [--report] [-- halmos args]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -92,3 +96,21 @@ if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi
 echo "halmos: ok: $passed check_ functions proved for all inputs [$((SECONDS - start)) s]"
+if [ -n "$report" ]; then
+  # One row per proof: its contract (from halmos' "Running N tests for FILE:CONTRACT" headers),
+  # name, paths explored and wall time as Halmos printed them.
+  {
+    echo "# Halmos proofs: the run and its times"
+    echo
+    echo "Written by \`$how\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end."
+    echo "Every proof below passed (PASS: no counterexample for any input within the bounds of halmos/README.md)."
+    echo "Total: $passed proofs in $((SECONDS - start)) s wall (the contracts are compiled first; proofs of one contract run in parallel)."
+    echo
+    echo "| contract | proof | paths | time |"
+    echo "|---|---|---:|---:|"
+    awk '/^Running [0-9]+ tests for /{split($NF, a, ":"); c=a[2]}
+         /\[PASS\]/{name=$2; sub(/\(.*/, "", name); p=$0; sub(/.*paths: /, "", p); sub(/,.*/, "", p);
+                     t=$0; sub(/.*time: /, "", t); sub(/,.*/, "", t); print "| " c " | `" name "` | " p " | " t " |"}' "$log"
+  } > "$report"
+  echo "halmos: wrote ${report#"$ROOT/"}"
+fi
