@@ -884,6 +884,16 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self._claim(provider, provider)
 
     @precondition(lambda self: any(self.model.owed.values()))
+    @rule(after=st.integers(min_value=0, max_value=600), reverse=st.booleans())
+    def providers_claim_as_a_new_day_opens(self, after: int, reverse: bool) -> None:
+        """Just after midnight a new day's budget opens, and every provider owed claims it itself
+        (the first ones may use it up; the rest stays owed)."""
+        self.advance((self.now // DAY + 1) * DAY + after - self.now)
+        owed = sorted((self.w.name_of(p) for p, amount in self.model.owed.items() if amount), reverse=reverse)
+        for provider in owed:
+            self._claim(provider, provider)
+
+    @precondition(lambda self: any(self.model.owed.values()))
     @rule(caller=st.sampled_from([KEEPER, FUNDER, "carol"]), reverse=st.booleans())
     def keeper_claims_for_every_provider_owed(self, caller: str, reverse: bool) -> None:
         """Anyone claims for every provider owed, one after the other: the day's budget runs out
@@ -1390,7 +1400,14 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self.w.attackers["griefer"] += 1
         to = getattr(self.model.at, contract)
         griefer = self.addr(GRIEFER)
-        self.act(GRIEFER, self.w.mor, "transfer", (to, amount), lambda: self.model.token.transfer(griefer, to, amount))
+
+        def sent() -> bool:
+            self.model.token.require_transfer(griefer, amount)
+            self.model.token.transfer(griefer, to, amount)
+            return True
+
+        if not self.act(GRIEFER, self.w.mor, "transfer", (to, amount), sent):
+            return  # the griefer spent all its MOR
         if contract == "pool":
             self.act(GRIEFER, self.w.pool, "absorbSurplus", (), lambda: self.model.absorb_surplus(griefer))
         else:
