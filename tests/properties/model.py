@@ -109,6 +109,7 @@ class Token:
     balances: dict[str, int] = field(default_factory=dict)
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
     total_supply: int = 0
+    nonces: dict[str, int] = field(default_factory=dict)  # EIP-2612 permit nonces
 
     def balance(self, account: str) -> int:
         return self.balances.get(account, 0)
@@ -138,6 +139,15 @@ class Token:
 
     def approve(self, owner: str, spender: str, amount: int) -> None:
         self.allowances[(owner, spender)] = amount
+
+    def permit(self, owner: str, spender: str, value: int, nonce: int, deadline: int, now: int) -> bool:
+        """EIP-2612 `permit` with a signature of `owner` for `nonce`: sets the allowance and uses
+        the nonce; a used nonce or a passed deadline fails (False: nothing changes)."""
+        if nonce != self.nonces.get(owner, 0) or now > deadline:
+            return False
+        self.nonces[owner] = nonce + 1
+        self.allowances[(owner, spender)] = value
+        return True
 
     def mint(self, to: str, amount: int) -> None:
         self.balances[to] = self.balance(to) + amount

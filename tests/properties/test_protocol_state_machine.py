@@ -14,9 +14,24 @@ The chain is reset between examples with snapshots; the example starts from a ba
 At the end of each example every event the contracts emitted is replayed into a second,
 event-driven model, which must give the same ledgers as the contracts' views.
 
+The mix (issue #20): the machine must explore the paths where MOR leaves, not only the reverts.
+The baseline therefore ends with a backlog (whale stipend sessions run and closed day after day
+until alice and bob are owed BACKLOG_BUDGETS days' budgets; the last day's whales stay open across
+the next midnight and every whale holds part of its stake until tomorrow), and rules weight the
+money paths: claims by anyone, by the provider itself and for every provider owed; whales staking
+most of their MOR on the dearest bids; time landing just before or just after midnight; forgotten
+sessions closed days after their end by someone else; holds withdrawn or applied at the next
+open; governance at the edges of every hard bound (and one past them); the provider's second
+wallets (the ERC-1271 wallet and bob's signer); sybil consumers; a griefer who front-runs permits,
+sends and sweeps dust and tries to close others' sessions. The run prints the mix and, for the ci
+and deep profiles, fails naming every path it missed (the MIN_* constants below): claims at least
+5% of all transactions, the day's budget used up in at least a fifth of the examples, sessions
+crossing midnight and closed days late, holds released by each of withdrawHeld, the next open and
+a later close, and every attacker acting.
+
 Profiles: PROPERTY_PROFILE=ci (default, >= 2,000 steps, about 5 minutes on 2 cores), deep
-(90,000 steps), or smoke (60 steps, to try a change). PROPERTY_SEED=<n> replays a
-seed (the seed is printed at the start and on failure).
+(90,000 steps), or smoke (60 steps, to try a change; the mix is printed, not enforced).
+PROPERTY_SEED=<n> replays a seed (the seed is printed at the start and on failure).
 """
 
 from __future__ import annotations
@@ -72,12 +87,30 @@ _COMMON = {
     "derandomize": False,
 }
 PROFILES: dict[str, settings] = {
-    # about 2,400 steps: 48 examples of up to 50 steps
-    "ci": settings(max_examples=48, stateful_step_count=50, **_COMMON),
+    # about 2,000-2,400 steps: 52 examples of up to 50 steps (Hypothesis ends some early)
+    "ci": settings(max_examples=52, stateful_step_count=50, **_COMMON),
     "deep": settings(max_examples=600, stateful_step_count=150, **_COMMON),
     "smoke": settings(max_examples=3, stateful_step_count=20, **_COMMON),
 }
 
+
+# ---------------------------------------------------------------------------- the mix (issue #20)
+
+# What a ci or deep run must explore where MOR leaves (checked after the run; smoke is too short).
+MIX_ENFORCED_PROFILES = ("ci", "deep")
+MIN_CLAIM_SHARE = 0.05  # ComputePool claim transactions / all transactions
+MIN_SUCCESSFUL_CLAIMS = 50  # claims that paid something
+MIN_BUDGET_EXHAUSTED_SHARE = 0.20  # examples where a claim found the day's budget used up
+MIN_MIDNIGHT_CROSSINGS = 20  # sessions still running at a midnight (counted when they close)
+MIN_DAYS_LATE_CLOSES = 5  # sessions closed by someone else DAYS_LATE or more days after their end
+DAYS_LATE = 2
+MIN_HOLDS_RELEASED = 5  # per path: withdrawHeld, the consumer's next open, a later close
+MIN_ATTACKER_ACTIONS = 10  # per attacker: governance at its bounds, second wallet, sybil, griefer
+HOLD_PATHS = ("withdrawHeld", "next open", "later close")
+ATTACKERS = ("governance at bounds", "second wallet", "sybil", "griefer")
+# The baseline's backlog: providers are owed this many days' budgets when every example starts.
+BACKLOG_BUDGETS = 2
+WHALE_STAKE = 800_000  # MOR: a consumer's stipend stake in the baseline's backlog
 
 ALLOWANCE = 10**27
 BLOCK_SECONDS = 5  # every transaction lands this many seconds after the previous one  # what every actor approves each contract at the start: far more than it holds
@@ -85,6 +118,7 @@ BLOCK_SECONDS = 5  # every transaction lands this many seconds after the previou
 # ---------------------------------------------------------------------------- actors
 
 GOVERNANCE, KEEPER, FUNDER, MODEL_OWNER = "governance", "keeper", "funder", "model_owner"
+GRIEFER = "outsider"  # a registered-or-not account that acts against others
 BOB_SIGNER, WALLET_OWNER = "bob_signer", "wallet_owner"
 PROVIDERS = ("alice", "bob", "wallet", "outsider")  # wallet: an ERC-1271 smart-contract wallet
 CONSUMERS = ("carol", "dave", "erin")
@@ -277,6 +311,14 @@ class World:
     revert_counts: Counter = field(default_factory=Counter)
     fair_share_checks: int = 0  # stipend sessions checked against promise 3 on the chain's figures
     close_kinds: Counter = field(default_factory=Counter)  # how closes rated, and the v2 attackers' acts
+    # the money paths (issue #20)
+    claim_outcomes: Counter = field(default_factory=Counter)
+    budget_exhausted_examples: int = 0
+    midnight_crossings: int = 0
+    days_late_closes: int = 0
+    holds_released: Counter = field(default_factory=Counter)
+    attackers: Counter = field(default_factory=Counter)
+    permit_name: str | None = None  # the token's EIP-712 name, if it takes EIP-2612 permits
 
     def address(self, name: str) -> str:
         return self.actors[name].address
@@ -390,6 +432,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self.used_approvals: list[tuple[str, int, int, int, SignedApproval, int]] = base["used_approvals"]
         self.close_count: Counter = base["close_count"]
         self.swept_at: int | None = None
+        self.exhausted = False  # a claim found this example's day budget used up
         self._pin_time()
 
     # ------------------------------------------------------------------ plumbing
@@ -415,6 +458,8 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self.model.now = self.now
         self.w.transactions += 1
         self.w.rule_counts[method] += 1
+        if sender in ("wallet", BOB_SIGNER):  # the provider's second wallets: its ERC-1271 wallet, bob's signer
+            self.w.attackers["second wallet"] += 1
         self._views = None
         actor = self.w.actors[sender]
         self._pin_time()
@@ -500,7 +545,11 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         assert mp.totalStake() == 0 and mr.modelCount() == 0 and pool.poolBalance() == 0, "not a fresh deployment"
         assert pool.budgetBps() == 100
         holders = [a.address for a in world.actors.values()] + [str(c.address) for c in (mp, mr, pool, router)]
-        token = Token(balances={h: mor.balanceOf(h) for h in holders}, total_supply=mor.totalSupply())
+        token = Token(
+            balances={h: mor.balanceOf(h) for h in holders},
+            total_supply=mor.totalSupply(),
+            nonces={a.address: mor.nonces(a.address) for a in world.actors.values()} if world.permit_name else {},
+        )
         for actor in world.actors.values():
             for spender in (mp, mr, pool, router):
                 token.allowances[(actor.address, str(spender.address))] = mor.allowance(actor.address, spender)
@@ -538,6 +587,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self.now = self.model.now + 1
         self.model.now = self.now
         self.nonces, self.used_approvals, self.close_count, self.swept_at = {}, [], Counter(), None
+        self.exhausted = False
         for actor in self.w.actors.values():
             for spender in CONTRACTS:
                 self.set_allowance(actor.name, spender, ALLOWANCE)
@@ -553,13 +603,49 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             ("bob", 0, 10**14),
             ("wallet", 1, 10**13),
             ("alice", 1, 10**15),
+            ("bob", 1, 10**15),
         ):
             self.post_bid(provider, model_pick, price)
         self.fund_pool(FUNDER, 100_000 * MOR)
-        self.advance((self.now // DAY + 1) * DAY + 3_600 - self.now)  # 01:00 the next day
+        # The backlog, every other day: whales stake most of their MOR on the dearest bids at 20:00,
+        # the sessions run past midnight and the keeper closes them the next evening (part of each
+        # stake is held until the day after, when the next open applies it), until alice and bob
+        # are owed BACKLOG_BUDGETS days' budgets. Then the whales open once more with half of what
+        # they have free (carol and dave open their ordinary sessions beside), and the examples
+        # start at 01:00: those sessions have crossed midnight and are still open, and every
+        # whale's hold of yesterday is released.
+        whales = (("carol", "alice"), ("erin", "alice"), ("dave", "bob"))
+
+        def at(hour: int, days: int) -> None:
+            self.advance((self.now // DAY + days) * DAY + hour * 3_600 - self.now)
+
+        def open_whales(stake: Callable[[str], int]) -> None:
+            for consumer, provider in whales:
+                bid = self.model.bid_of(self.addr(provider), 2)
+                assert bid.active and bid.price == 10**15
+                sid = self._open_session(
+                    consumer, 0, stake(consumer), STIPEND, 600, bid=bid_id(self.addr(provider), 2, bid.version)
+                )
+                assert sid is not None
+
+        at(20, 1)
+        for _ in range(60):
+            open_whales(lambda consumer: WHALE_STAKE * MOR)
+            at(20, 1)
+            self.advance(60)
+            self.keeper_closes_expired_sessions()
+            assert not self.open_sessions(), "a whale's session outlived a day"
+            if sum(self.model.owed.values()) >= BACKLOG_BUDGETS * self.model.budget(self.model.today):
+                break
+            at(20, 1)
+        else:
+            raise AssertionError("the baseline's backlog never reached its size")
+        open_whales(lambda consumer: self.model.token.balance(self.addr(consumer)) // 2)
         for consumer, pick, stake, mode in (("carol", 0, 5_000 * MOR, STIPEND), ("dave", 2, 100 * MOR, DIRECT)):
             self._open_session(consumer, pick, stake, mode, 600)
-        assert len(self.model.sessions) == 2
+        at(1, 1)  # 01:00 the next day
+        assert len(self.open_sessions()) == 5
+        assert all(self.model.releasable(self.addr(consumer)) for consumer, _ in whales)
         self.w.baseline = copy.deepcopy(
             {
                 "model": self.model,
@@ -569,6 +655,9 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             }
         )
         self.w.baseline_snapshot = chain.snapshot()
+        for counter in (self.w.claim_outcomes, self.w.holds_released, self.w.attackers):
+            counter.clear()  # the mix counts the examples' paths, not the baseline's
+        self.w.midnight_crossings = self.w.days_late_closes = 0
 
     # ================================================================== rules: token
 
@@ -760,37 +849,146 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         nothing owed or no budget left is refused."""
         owed = sorted(self.w.name_of(p) for p, amount in self.model.owed.items() if amount)
         provider = _pick([*owed, *owed, *PROVIDERS], pick)
-        self.act(
+        if caller == GRIEFER:
+            self.w.attackers["griefer"] += 1  # claims for someone else, at a time it chose
+        self._claim(caller, provider)
+
+    def _claim(self, caller: str, provider: str) -> int | None:
+        """One claim, checked; the mix notes whether it was paid in full, cut short by the day's
+        budget, or refused, and whether the day's budget is now used up."""
+        m = self.model
+        owed = m.owed.get(self.addr(provider), 0)
+        paid = self.act(
             caller,
             self.w.pool,
             "claim",
             (self.addr(provider),),
-            lambda: self.model.claim(self.addr(caller), self.addr(provider)),
+            lambda: m.claim(self.addr(caller), self.addr(provider)),
         )
+        if paid is None:
+            outcome = "refused: nothing owed" if owed == 0 else "refused: budget used up"
+        else:
+            outcome = "paid in full" if paid == owed else "paid less than owed (budget ran out)"
+        self.w.claim_outcomes[outcome] += 1
+        budget = m.budget(m.today)
+        if owed and budget and m.paid(m.today) == budget and not self.exhausted:
+            self.exhausted = True
+            self.w.budget_exhausted_examples += 1
+        return paid
+
+    @precondition(lambda self: any(self.model.owed.values()))
+    @rule(pick=index)
+    def provider_claims_what_it_is_owed(self, pick: int) -> None:
+        """A provider owed MOR claims it itself (its wallet through `execute`)."""
+        provider = _pick(sorted(self.w.name_of(p) for p, amount in self.model.owed.items() if amount), pick)
+        self._claim(provider, provider)
+
+    @precondition(lambda self: any(self.model.owed.values()))
+    @rule(after=st.integers(min_value=0, max_value=600), reverse=st.booleans())
+    def providers_claim_as_a_new_day_opens(self, after: int, reverse: bool) -> None:
+        """Just after midnight a new day's budget opens, and every provider owed claims it itself
+        (the first ones may use it up; the rest stays owed)."""
+        self.advance((self.now // DAY + 1) * DAY + after - self.now)
+        owed = sorted((self.w.name_of(p) for p, amount in self.model.owed.items() if amount), reverse=reverse)
+        for provider in owed:
+            self._claim(provider, provider)
+
+    @precondition(lambda self: any(self.model.owed.values()))
+    @rule(caller=st.sampled_from([KEEPER, FUNDER, "carol"]), reverse=st.booleans())
+    def keeper_claims_for_every_provider_owed(self, caller: str, reverse: bool) -> None:
+        """Anyone claims for every provider owed, one after the other: the day's budget runs out
+        part-way (the rest stays owed), and later claims that day are refused."""
+        owed = sorted((self.w.name_of(p) for p, amount in self.model.owed.items() if amount), reverse=reverse)
+        for provider in owed:
+            self._claim(caller, provider)
 
     # ================================================================== rules: sessions (§5)
 
     def _open_session(
-        self, consumer: str, pick: int, stake: int, mode: int, ttl: int, bid: int | None = None
+        self,
+        consumer: str,
+        pick: int,
+        stake: int,
+        mode: int,
+        ttl: int,
+        bid: int | None = None,
+        permit: tuple[int, int, tuple[int, bytes, bytes]] | None = None,
     ) -> int | None:
+        """Open on a bid (an active one by `pick`) with the provider's fresh approval; with `permit`
+        (nonce, deadline, (v, r, s)), through `openSessionWithPermit`."""
         # preconditions: an active bid and a fresh approval signed by the provider's signer
         bid = _pick(self.active_bids(), pick) if bid is None else bid
         provider = self.model.signer_of(self.addr(self.provider_name(bid)))
         nonce, deadline = self.next_nonce(consumer), self.now + ttl
         approval = self.sign(self.signing_key(provider), "Approval", (bid, self.addr(consumer), nonce, deadline))
-        # the call
-        outcome = self.send(consumer, self.w.router, "openSession", bid, nonce, deadline, stake, mode, approval.raw)
-        # model effects, and justify the failure
-        sid = self.expect(
-            outcome,
-            lambda: self.model.open_session(self.addr(consumer), bid, nonce, deadline, stake, mode, approval.model),
-        )
+        released = self.model.releasable(self.addr(consumer))
+        if permit is None:
+            # the call
+            outcome = self.send(consumer, self.w.router, "openSession", bid, nonce, deadline, stake, mode, approval.raw)
+            # model effects, and justify the failure
+            sid = self.expect(
+                outcome,
+                lambda: self.model.open_session(self.addr(consumer), bid, nonce, deadline, stake, mode, approval.model),
+            )
+        else:
+            permit_nonce, permit_deadline, (v, r, s) = permit
+            outcome = self.send(
+                consumer,
+                self.w.router,
+                "openSessionWithPermit",
+                *(bid, nonce, deadline, stake, mode, approval.raw, permit_deadline, v, r, s),
+            )
+            sid = self.expect(
+                outcome,
+                lambda: self._open_with_permit(
+                    consumer, bid, nonce, deadline, stake, mode, approval, permit_nonce, permit_deadline
+                ),
+            )
         if sid is not None:
             assert sid == (int(self.addr(consumer), 16) << 96) | nonce
             self.used_approvals.append((consumer, bid, nonce, deadline, approval, mode))
+            if released:
+                self.w.holds_released["next open"] += 1
             if mode == STIPEND:
                 self._check_fair_stipend(sid, stake)
         return sid
+
+    def _open_with_permit(
+        self,
+        consumer: str,
+        bid: int,
+        nonce: int,
+        deadline: int,
+        stake: int,
+        mode: int,
+        approval: SignedApproval,
+        permit_nonce: int,
+        permit_deadline: int,
+    ) -> int:
+        """`openSessionWithPermit`: the router tries the consumer's permit for the stake (a used or
+        expired one is ignored), then opens as `openSession`; a revert undoes the permit too."""
+        token, owner, router = self.model.token, self.addr(consumer), self.model.at.router
+        saved = (dict(token.allowances), dict(token.nonces))
+        try:
+            token.permit(owner, router, stake, permit_nonce, permit_deadline, self.now)
+            return self.model.open_session(owner, bid, nonce, deadline, stake, mode, approval.model)
+        except Revert:
+            token.allowances, token.nonces = saved
+            raise
+
+    def sign_permit(self, owner: str, spender: str, value: int, nonce: int, deadline: int) -> tuple[int, bytes, bytes]:
+        """An EIP-2612 permit of MOR signed by `owner`: (v, r, s)."""
+        message = eip712.permit_message(
+            self.model.at.mor,
+            self.w.permit_name,
+            self.model.at.chain_id,
+            self.addr(owner),
+            spender,
+            value,
+            nonce,
+            deadline,
+        )
+        return eip712.sign_vrs(self.w.actors[owner].account, message)
 
     def _check_fair_stipend(self, sid: int, stake: int) -> None:
         """Promise 3 on the chain's own figures: whatever governance pinned, a stipend session buys at
@@ -899,6 +1097,19 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             return self.w.name_of(self.model.signer_of(session.provider)) or KEEPER
         return who
 
+    def _count_close(self, sid: int, caller: str, closed: Closed) -> None:
+        """A session closed (once): the mix notes midnights crossed while open, closes days late by
+        someone else, and holds released by the close."""
+        self.close_count[sid] += 1
+        session = self.model.sessions[sid]
+        if min(session.closed_at, session.ends_at) > (day_of(session.opened_at) + 1) * DAY:
+            self.w.midnight_crossings += 1  # it was running at midnight
+        parties = (session.consumer, session.provider, self.model.signer_of(session.provider))
+        if self.addr(caller) not in parties and day_of(session.closed_at) - day_of(session.ends_at) >= DAYS_LATE:
+            self.w.days_late_closes += 1
+        if closed.released:
+            self.w.holds_released["later close"] += 1
+
     def _check_closed_event(self, outcome: Outcome, closed: Closed, with_receipt: bool, caller: str, sid: int) -> None:
         """Exact pay and weight: the SessionClosed event reports what the model computed, to the
         wei; only the consumer's recorded close with a receipt records measurements."""
@@ -947,7 +1158,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             outcome, lambda: self.model.close_session(self.addr(caller), sid, (ttft, tps, deadline, receipt.model))
         )
         if closed is not None:
-            self.close_count[sid] += 1
+            self._count_close(sid, caller, closed)
             self._check_closed_event(outcome, closed, True, caller, sid)
 
     @precondition(lambda self: self.open_sessions())
@@ -959,7 +1170,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         outcome = self.send(caller, self.w.router, "closeSession", sid)
         closed = self.expect(outcome, lambda: self.model.close_session(self.addr(caller), sid))
         if closed is not None:
-            self.close_count[sid] += 1
+            self._count_close(sid, caller, closed)
             self._check_closed_event(outcome, closed, False, caller, sid)
 
     @precondition(lambda self: self.active_bids())
@@ -991,7 +1202,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         outcome = self.send(consumer, self.w.router, "closeSession", sid, after=0)
         closed = self.expect(outcome, lambda: self.model.close_session(self.addr(consumer), sid))
         assert closed is not None and closed.seconds == 0 and closed.weight == 0 and not closed.disputed
-        self.close_count[sid] += 1
+        self._count_close(sid, consumer, closed)
         self._check_closed_event(outcome, closed, False, consumer, sid)
 
     @precondition(lambda self: self.active_bids())
@@ -1006,6 +1217,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         bid = _pick(self.active_bids(), pick)
         self.w.close_kinds["sybil split"] += 1
         for consumer in CONSUMERS:
+            self.w.attackers["sybil"] += 1
             self._open_session(consumer, pick, stake // len(CONSUMERS), mode, 600, bid=bid)
 
     @precondition(lambda self: self.model.sessions)
@@ -1040,7 +1252,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             outcome, lambda: self.model.close_session(self.addr(caller), sid, (100, 30, deadline, receipt.model))
         )
         if closed is not None:
-            self.close_count[sid] += 1
+            self._count_close(sid, caller, closed)
 
     @precondition(lambda self: self.model.sessions)
     @rule(caller=st.sampled_from(["consumer", KEEPER]), pick=index, unknown=st.booleans())
@@ -1057,7 +1269,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             caller, self.w.router, "closeSession", (sid,), lambda: self.model.close_session(self.addr(caller), sid)
         )
         if closed is not None:
-            self.close_count[sid] += 1
+            self._count_close(sid, caller, closed)
 
     def _expired_sessions(self) -> list[int]:
         return [sid for sid in self.open_sessions() if self.model.sessions[sid].ends_at <= self.now + BLOCK_SECONDS]
@@ -1076,7 +1288,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 lambda sid=sid: self.model.close_session(self.addr(KEEPER), sid),
             )
             assert closed is not None and not closed.disputed and not closed.closed_early
-            self.close_count[sid] += 1
+            self._count_close(sid, KEEPER, closed)
         self.swept_at = self.now
 
     @precondition(lambda self: any(h.amount for h in self.model.holds.values()))
@@ -1086,7 +1298,140 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         of today, or no hold at all, is refused)."""
         holders = sorted(self.w.name_of(c) for c, h in self.model.holds.items() if h.amount)
         consumer = _pick([*holders, *holders, KEEPER], pick)
-        self.act(consumer, self.w.router, "withdrawHeld", (), lambda: self.model.withdraw_held(self.addr(consumer)))
+        self._withdraw_held(consumer)
+
+    def _withdraw_held(self, consumer: str) -> None:
+        released = self.act(
+            consumer, self.w.router, "withdrawHeld", (), lambda: self.model.withdraw_held(self.addr(consumer))
+        )
+        if released:
+            self.w.holds_released["withdrawHeld"] += 1
+
+    def _released_holders(self) -> list[str]:
+        return [c for c in CONSUMERS if self.model.releasable(self.addr(c))]
+
+    @precondition(lambda self: self._released_holders())
+    @rule(pick=index)
+    def consumer_withdraws_a_released_hold(self, pick: int) -> None:
+        """A consumer whose hold of an earlier day is released takes it back in one call."""
+        self._withdraw_held(_pick(self._released_holders(), pick))
+
+    @precondition(lambda self: self._released_holders() and self.active_bids())
+    @rule(
+        pick=index,
+        stake=session_stakes,
+        mode=st.sampled_from([STIPEND, STIPEND, DIRECT]),
+        part=st.sampled_from([None, 1, 2]),
+    )
+    def consumer_reopens_with_a_released_hold(self, pick: int, stake: int, mode: int, part: int | None) -> None:
+        """A consumer with a released hold opens again: the hold counts towards the new stake (a
+        stake below it returns the rest at once; `part` stakes the whole hold or half of it)."""
+        consumer = _pick(self._released_holders(), pick)
+        if part is not None:
+            stake = max(self.model.releasable(self.addr(consumer)) // part, 1)
+        self._open_session(consumer, pick, stake, mode, 600)
+
+    @precondition(lambda self: self.open_sessions())
+    @rule(
+        pick=index,
+        days=st.integers(min_value=DAYS_LATE, max_value=DAYS_LATE + 2),
+        offset=st.integers(min_value=0, max_value=DAY - 1),
+        closer=st.sampled_from([KEEPER, FUNDER, GRIEFER]),
+    )
+    def a_forgotten_session_is_closed_days_late(self, pick: int, days: int, offset: int, closer: str) -> None:
+        """Nobody closes a session for days after its end; then anyone does: the provider is paid
+        for the session's seconds only, the stake comes back, nothing was lost meanwhile."""
+        sid = _pick(self.open_sessions(), pick)
+        target = (day_of(self.model.sessions[sid].ends_at) + days) * DAY + offset
+        self.advance(max(target - self.now, 1))
+        outcome = self.send(closer, self.w.router, "closeSession", sid)
+        closed = self.expect(outcome, lambda: self.model.close_session(self.addr(closer), sid))
+        if closed is not None:
+            self._count_close(sid, closer, closed)
+            self._check_closed_event(outcome, closed, False, closer, sid)
+
+    # ================================================================== rules: the money paths (issue #20)
+
+    def _bids_by_price(self) -> list[int]:
+        def price(bid: int) -> int:
+            _, model_id, _ = bid_parts(bid)
+            return self.model.bid_of(self.addr(self.provider_name(bid)), model_id).price
+
+        return sorted(self.active_bids(), key=lambda bid: (-price(bid), bid))
+
+    @precondition(lambda self: self.active_bids())
+    @rule(consumer=consumer_names, top=st.integers(min_value=0, max_value=1), tenths=st.sampled_from([5, 9, 10]))
+    def whale_opens_a_long_stipend_session(self, consumer: str, top: int, tenths: int) -> None:
+        """A consumer stakes most of its MOR on one of the dearest bids: a stipend big enough to
+        owe a good share of a day's budget, so claims meet a budget that runs out."""
+        free = self.model.token.balance(self.addr(consumer)) + self.model.releasable(self.addr(consumer))
+        self.w.close_kinds["whale stipend open"] += 1
+        self._open_session(consumer, 0, free * tenths // 10, STIPEND, 600, bid=_pick(self._bids_by_price(), top))
+
+    @precondition(lambda self: self.w.permit_name and self.active_bids())
+    @rule(
+        consumer=consumer_names,
+        pick=index,
+        stake=session_stakes,
+        mode=st.sampled_from([STIPEND, DIRECT]),
+        front_run=st.booleans(),
+    )
+    def consumer_opens_with_a_permit(self, consumer: str, pick: int, stake: int, mode: int, front_run: bool) -> None:
+        """Open with an EIP-2612 permit for the stake instead of an approve. A griefer who submits
+        the permit first spends its nonce; the open still succeeds on the allowance it set. (Then
+        the consumer approves the router again as before.)"""
+        owner, router = self.addr(consumer), self.model.at.router
+        nonce, deadline = self.model.token.nonces.get(owner, 0), self.now + 600
+        vrs = self.sign_permit(consumer, router, stake, nonce, deadline)
+        if front_run:
+            self.w.attackers["griefer"] += 1
+
+            def permitted() -> None:
+                assert self.model.token.permit(owner, router, stake, nonce, deadline, self.now)
+
+            self.act(GRIEFER, self.w.mor, "permit", (owner, router, stake, deadline, *vrs), permitted)
+        self._open_session(consumer, pick, stake, mode, 600, permit=(nonce, deadline, vrs))
+        self.set_allowance(consumer, "router", ALLOWANCE)
+
+    @rule(contract=st.sampled_from(["marketplace", "model_registry", "router", "pool"]), amount=st.sampled_from([1, 7]))
+    def griefer_sends_dust_and_sweeps_it(self, contract: str, amount: int) -> None:
+        """A griefer sends dust to a contract that holds others' MOR, then sweeps it: nothing owed
+        moves, and the dust becomes pool funding (the pool absorbs its own)."""
+        self.w.attackers["griefer"] += 1
+        to = getattr(self.model.at, contract)
+        griefer = self.addr(GRIEFER)
+
+        def sent() -> bool:
+            self.model.token.require_transfer(griefer, amount)
+            self.model.token.transfer(griefer, to, amount)
+            return True
+
+        if not self.act(GRIEFER, self.w.mor, "transfer", (to, amount), sent):
+            return  # the griefer spent all its MOR
+        if contract == "pool":
+            self.act(GRIEFER, self.w.pool, "absorbSurplus", (), lambda: self.model.absorb_surplus(griefer))
+        else:
+            sweep = self.act(
+                GRIEFER,
+                self.w.contract(contract),
+                "sweepSurplus",
+                (),
+                lambda: self.model.sweep_surplus(griefer, contract),
+            )
+            assert sweep is not None and sweep >= amount
+
+    @precondition(lambda self: self.open_sessions())
+    @rule(pick=index)
+    def griefer_closes_someone_elses_session(self, pick: int) -> None:
+        """A griefer tries to cut another consumer's session short (NotAllowedToClose before its
+        end; after the end anyone may close, for the same pay and no rating)."""
+        self.w.attackers["griefer"] += 1
+        sid = _pick(self.open_sessions(), pick)
+        outcome = self.send(GRIEFER, self.w.router, "closeSession", sid)
+        closed = self.expect(outcome, lambda: self.model.close_session(self.addr(GRIEFER), sid))
+        if closed is not None:
+            self._count_close(sid, GRIEFER, closed)
+            self._check_closed_event(outcome, closed, False, GRIEFER, sid)
 
     # ================================================================== rules: governance (§7)
 
@@ -1121,6 +1466,38 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             if method not in ("setPriceBounds", "setDurationBounds")
             else (first, first + high % (highest - first + 1))
         )
+        action = getattr(self.model, _MODEL_SETTERS[method])
+        self.act(GOVERNANCE, self.w.contract(contract), method, args, lambda: action(self.addr(GOVERNANCE), *args))
+
+    @rule(
+        parameter=st.sampled_from(sorted(IN_BOUNDS)),
+        edge=st.sampled_from(["lowest", "highest", "both at lowest", "both at highest", "below", "above"]),
+    )
+    def governance_sets_a_parameter_at_its_bounds(self, parameter: str, edge: str) -> None:
+        """Governance at its most hostile: a parameter at the lowest or highest value its hard
+        bounds allow (budgetBps 1 starves claims from the next day), or one past them, refused with
+        ParameterOutOfBounds naming the parameter, the value and the bounds."""
+        contract, method, lowest, highest = IN_BOUNDS[parameter]
+        value = {
+            "lowest": lowest,
+            "highest": highest,
+            "both at lowest": lowest,
+            "both at highest": highest,
+            "below": max(lowest - 1, 0) if lowest else highest + 1,  # below 0 is no uint: above instead
+            "above": highest + 1,
+        }[edge]
+        if method in ("setPriceBounds", "setDurationBounds"):
+            args: tuple[int, ...] = {
+                "lowest": (lowest, highest),
+                "highest": (lowest, highest),
+                "both at lowest": (lowest, lowest),
+                "both at highest": (highest, highest),
+                "below": (lowest - 1, highest),
+                "above": (lowest, highest + 1),
+            }[edge]
+        else:
+            args = (value,)
+        self.w.attackers["governance at bounds"] += 1
         action = getattr(self.model, _MODEL_SETTERS[method])
         self.act(GOVERNANCE, self.w.contract(contract), method, args, lambda: action(self.addr(GOVERNANCE), *args))
 
@@ -1215,6 +1592,13 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         """Land on the last seconds of the day (or exactly midnight), so closes straddle days."""
         target = (self.now // DAY + 1) * DAY - before
         self.advance(max(target - self.now, 1))
+
+    @rule(after=st.integers(min_value=0, max_value=120))
+    def time_jumps_just_past_midnight(self, after: int) -> None:
+        """Land on the first seconds of the next day: open sessions cross midnight, yesterday's holds
+        are released, and a new day's budget applies."""
+        target = (self.now // DAY + 1) * DAY + after
+        self.advance(target - self.now)
 
     # ================================================================== invariants
 
@@ -1655,6 +2039,24 @@ def _revert_without_call_trace(
     return ContractLogicError(base_err=exception, revert_message=message, set_ape_traceback=False)
 
 
+def _permit_name(mor: Any) -> str | None:
+    """The name in MOR's EIP-712 domain if it takes EIP-2612 permits (the test MOR does; a fork's
+    real MOR may not): the permit rule runs only then."""
+    try:
+        name = mor.name()
+        separator = bytes(mor.DOMAIN_SEPARATOR())
+    except Exception:
+        return None
+    domain_type = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+    expected = keccak(
+        encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+            [domain_type, keccak(text=name), keccak(text="1"), chain.chain_id, str(mor.address)],
+        )
+    )
+    return name if separator == expected else None
+
+
 def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monkeypatch) -> None:
     """Every PROTOCOL.md promise holds after every step of random protocol histories."""
     monkeypatch.setattr(FoundryProvider, "_handle_execution_reverted", _revert_without_call_trace)
@@ -1689,6 +2091,7 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
         actors=actors,
         rpc=Rpc(chain.provider.http_uri),
         start_block=chain.blocks.head.number,
+        permit_name=_permit_name(mor),
     )
     ProtocolStateMachine(world).bootstrap()
 
@@ -1722,3 +2125,54 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
         print("properties: reverts by error: " + ", ".join(f"{k} {n}" for k, n in sorted(world.revert_counts.items())))
         print(f"properties: stipend sessions checked against the fair share (promise 3): {world.fair_share_checks}")
         print("properties: closes and attacks: " + ", ".join(f"{k} {n}" for k, n in sorted(world.close_kinds.items())))
+        for line in _mix_report(world):
+            print("properties: " + line)
+    if profile_name in MIX_ENFORCED_PROFILES:
+        missing = _mix_shortfalls(world)
+        assert not missing, "the run missed the money paths it must explore (issue #20):\n  " + "\n  ".join(missing)
+
+
+def _mix_report(world: World) -> list[str]:
+    claims = world.rule_counts["claim"]
+    share = claims / world.transactions if world.transactions else 0.0
+    return [
+        f"claims {claims} of {world.transactions} transactions ({share:.1%}): "
+        + ", ".join(f"{k} {n}" for k, n in sorted(world.claim_outcomes.items())),
+        f"day budget used up in {world.budget_exhausted_examples} of {world.examples} examples",
+        f"sessions that ran across midnight {world.midnight_crossings}, "
+        f"closed {DAYS_LATE}+ days late by someone else {world.days_late_closes}",
+        "holds released by " + ", ".join(f"{path} {world.holds_released[path]}" for path in HOLD_PATHS),
+        "attacker actions: " + ", ".join(f"{actor} {world.attackers[actor]}" for actor in ATTACKERS),
+    ]
+
+
+def _mix_shortfalls(world: World) -> list[str]:
+    """Every required path and share of the mix that the run missed, in words."""
+    missing = []
+    claims = world.rule_counts["claim"]
+    if claims < MIN_CLAIM_SHARE * world.transactions:
+        missing.append(f"claims are {claims} of {world.transactions} transactions, below {MIN_CLAIM_SHARE:.0%}")
+    successful = world.claim_outcomes["paid in full"] + world.claim_outcomes["paid less than owed (budget ran out)"]
+    if successful < MIN_SUCCESSFUL_CLAIMS:
+        missing.append(f"only {successful} claims paid anything (at least {MIN_SUCCESSFUL_CLAIMS})")
+    if world.budget_exhausted_examples < MIN_BUDGET_EXHAUSTED_SHARE * world.examples:
+        missing.append(
+            f"the day's budget ran out in {world.budget_exhausted_examples} of {world.examples} examples, "
+            f"below {MIN_BUDGET_EXHAUSTED_SHARE:.0%}"
+        )
+    if world.midnight_crossings < MIN_MIDNIGHT_CROSSINGS:
+        missing.append(
+            f"{world.midnight_crossings} sessions crossed midnight while open (at least {MIN_MIDNIGHT_CROSSINGS})"
+        )
+    if world.days_late_closes < MIN_DAYS_LATE_CLOSES:
+        missing.append(
+            f"{world.days_late_closes} sessions were closed {DAYS_LATE}+ days late by someone else "
+            f"(at least {MIN_DAYS_LATE_CLOSES})"
+        )
+    for path in HOLD_PATHS:
+        if world.holds_released[path] < MIN_HOLDS_RELEASED:
+            missing.append(f"holds released by {path}: {world.holds_released[path]} (at least {MIN_HOLDS_RELEASED})")
+    for actor in ATTACKERS:
+        if world.attackers[actor] < MIN_ATTACKER_ACTIONS:
+            missing.append(f"attacker '{actor}' acted {world.attackers[actor]} times (at least {MIN_ATTACKER_ACTIONS})")
+    return missing
