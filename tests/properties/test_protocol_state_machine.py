@@ -112,8 +112,8 @@ ATTACKERS = ("governance at bounds", "second wallet", "sybil", "griefer")
 BACKLOG_BUDGETS = 2
 WHALE_STAKE = 800_000  # MOR: a consumer's stipend stake in the baseline's backlog
 
-ALLOWANCE = 10**27
-BLOCK_SECONDS = 5  # every transaction lands this many seconds after the previous one  # what every actor approves each contract at the start: far more than it holds
+ALLOWANCE = 10**27  # what every actor approves each contract at the start: far more than it holds
+BLOCK_SECONDS = 5  # every transaction lands this many seconds after the previous one
 
 # ---------------------------------------------------------------------------- actors
 
