@@ -57,8 +57,10 @@ def wiring(project: Any, record: dict[str, Any]) -> dict[str, Any]:
     reputation, timelock = project.Reputation.at(at["reputation"]), project.GovernanceTimelock.at(at["timelock"])
     return {
         "addresses": at,
-        "pointers": [mr.marketplace(), mr.pool(), mp.models(), mp.pool(), pool.router(), router.marketplace()]
-        + [router.pool(), reputation.marketplace(), reputation.router()],
+        "pointers": [
+            *(mr.marketplace(), mr.pool(), mp.models(), mp.pool(), pool.router()),
+            *(router.marketplace(), router.pool(), reputation.marketplace(), reputation.router()),
+        ],
         "owners": tuple(c.owner() for c in (mr, mp, pool, router)),
         "delay": timelock.getMinDelay(),
         "parameters": (mp.minProviderStake(), tuple(mp.priceBounds()), tuple(router.durationBounds())),
