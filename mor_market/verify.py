@@ -123,3 +123,71 @@ def runtime_matches(compiled: dict[str, Any], deployed_code: bytes) -> bool:
 def creation_input(compiled: dict[str, Any], encoded_arguments: str) -> bytes:
     """The input of the deployment transaction: creation code followed by the constructor arguments."""
     return bytes.fromhex(compiled["evm"]["bytecode"]["object"]) + bytes.fromhex(encoded_arguments.removeprefix("0x"))
+
+
+ABI_FOLDER = ROOT / "abi"
+PUBLISHED = ("ModelRegistry", "Marketplace", "ComputePool", "SessionRouter", "Reputation", "GovernanceTimelock")
+
+
+def published_abis(project: Any) -> dict[str, list[dict[str, Any]]]:
+    """`abi/<Name>.json` of every deployed contract, and `abi/MOR.json` (ERC-20 + EIP-2612)."""
+    from mor_market.record import erc20_abi
+
+    abis = {
+        name: [item.model_dump(mode="json", by_alias=True) for item in getattr(project, name).contract_type.abi]
+        for name in PUBLISHED
+    }
+    abis["MOR"] = erc20_abi([item.model_dump(mode="json", by_alias=True) for item in project.TestMOR.contract_type.abi])
+    return abis
+
+
+def write_abis(project: Any, folder: Path = ABI_FOLDER) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, abi in published_abis(project).items():
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(abi, indent=2) + "\n")
+        written.append(path)
+    return written
+
+
+def check_deployed(project: Any, record: dict[str, Any], folder: Path) -> dict[str, str]:
+    """Recompile every recorded contract from its standard-JSON input in `folder` and compare with
+    the chain: `{name: "exact" | what differs}`."""
+    from ape import chain
+
+    results = {}
+    for name, entry in record["contracts"].items():
+        if name == "MOR":
+            continue
+        input_json = json.loads((folder / f"{name}.json").read_text())
+        compiled = compiled_contract(compile_standard(input_json), entry["source"], name)
+        code = bytes(chain.provider.get_code(entry["address"]))
+        sent = bytes(chain.provider.web3.eth.get_transaction(entry["transaction"])["input"])
+        if not runtime_matches(compiled, code):
+            results[name] = "the runtime code on chain differs from the recompiled one"
+        elif sent != creation_input(compiled, entry["constructor_arguments_encoded"]):
+            results[name] = "the creation transaction differs from the recompiled creation code and arguments"
+        else:
+            results[name] = "exact"
+    return results
+
+
+ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
+
+
+def submission(record: dict[str, Any], name: str, input_json: dict[str, Any], api_key: str) -> dict[str, str]:
+    """The form fields of an Etherscan v2 (Arbiscan) `verifysourcecode` request for one contract."""
+    entry = record["contracts"][name]
+    return {
+        "apikey": api_key,
+        "chainid": str(record["chain_id"]),
+        "module": "contract",
+        "action": "verifysourcecode",
+        "codeformat": "solidity-standard-json-input",
+        "sourceCode": json.dumps(input_json),
+        "contractaddress": entry["address"],
+        "contractname": f"{entry['source']}:{name}",
+        "compilerversion": "v" + record["compiler"]["version"],
+        "constructorArguements": entry["constructor_arguments_encoded"].removeprefix("0x"),  # sic: the API's spelling
+    }
