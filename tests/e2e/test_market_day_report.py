@@ -38,7 +38,7 @@ def test_market_day__without_example__leaves_git_status_clean_and_reports_every_
     for heading in ("## Story", "## Sessions", "## Compute pool", "## Conservation"):
         assert heading in text
     assert text.count("emission source funded the pool") == 4  # every funding moves the pool's numbers
-    assert text.count(" claimed ") == 4 and "budget used" in text
+    assert text.count(" MOR still owed); paid today ") == 4 and "budget used" in text
     assert "MISMATCH" not in text and text.count("| exact (") == 4
     # The committed example has the same sections (rewrite it with `ape run market_day --example`).
     example = (ROOT / "reports" / "market-day.md").read_text()
