@@ -15,6 +15,7 @@ import click
 import yaml
 
 from mor_market.deploy import Params, Protocol
+from mor_market.record import addresses as record_addresses
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOYMENTS = ROOT / "deployments"
@@ -125,7 +126,8 @@ def load_protocol(key: str | None = None) -> Protocol:
     path = deployment_path(key)
     if not path.exists():
         raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
-    data = json.loads(path.read_text())["contracts"]
+    # Issue #18 (deployment record): contracts are recorded under their contract names.
+    data = record_addresses(json.loads(path.read_text()))
     from ape import chain
 
     if len(chain.provider.get_code(data["pool"])) == 0:

@@ -66,20 +66,39 @@ def create_address(deployer: str, nonce: int) -> str:
     return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=deployer), nonce]))[12:])
 
 
+# The contracts `deploy` creates, in order; the first four point at each other (CREATE addresses
+# computed from the deployer's nonce), Reputation reads two of them.
+WIRED = ("ModelRegistry", "Marketplace", "ComputePool", "SessionRouter", "Reputation")
+
+
+def constructor_arguments(name: str, mor_address: str, at: list[str], deployer: str) -> list[Any]:
+    """The constructor arguments of contract `name`, given the addresses `at` of the five
+    contracts of WIRED (in that order) and the deployer (their first owner)."""
+    model_registry, marketplace, pool, router, _ = at
+    return {
+        "ModelRegistry": [mor_address, marketplace, pool, deployer],
+        "Marketplace": [mor_address, model_registry, pool, deployer],
+        "ComputePool": [mor_address, router, deployer],
+        "SessionRouter": [mor_address, marketplace, pool, deployer],
+        "Reputation": [marketplace, router],
+    }[name]
+
+
 def deploy(project: Any, deployer: Any, mor_address: str, params: Params, **tx: Any) -> Protocol:
     """Deploy and configure the whole protocol; `deployer` is governance until it hands over."""
     from ape import Contract
 
     nonce = deployer.nonce
-    at = [create_address(deployer.address, nonce + i) for i in range(5)]
-    model_registry = project.ModelRegistry.deploy(mor_address, at[1], at[2], deployer, sender=deployer, **tx)
-    marketplace = project.Marketplace.deploy(mor_address, at[0], at[2], deployer, sender=deployer, **tx)
-    pool = project.ComputePool.deploy(mor_address, at[3], deployer, sender=deployer, **tx)
-    router = project.SessionRouter.deploy(mor_address, at[1], at[2], deployer, sender=deployer, **tx)
-    deployed = [model_registry, marketplace, pool, router]
-    if [str(c.address) for c in deployed] != at[:4]:
+    at = [create_address(deployer.address, nonce + i) for i in range(len(WIRED))]
+    deployed = [
+        getattr(project, name).deploy(
+            *constructor_arguments(name, mor_address, at, deployer.address), sender=deployer, **tx
+        )
+        for name in WIRED
+    ]
+    if [str(c.address) for c in deployed] != at:
         raise RuntimeError("deployer nonce moved during deployment: the wiring would be wrong")
-    reputation = project.Reputation.deploy(marketplace, router, sender=deployer, **tx)
+    model_registry, marketplace, pool, router, reputation = deployed
     protocol = Protocol(
         # TestMOR's ABI is ERC-20 + EIP-2612 permit (+ the test faucet): what the protocol uses of MOR.
         mor=Contract(mor_address, contract_type=project.TestMOR.contract_type),

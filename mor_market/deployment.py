@@ -1,15 +1,30 @@
 """Deploying a network from its configuration file, verifying it, and recording it in
-deployments/<network>.json. Used by `ape run deploy` and by the main job."""
+deployments/<network>.json (format: mor_market/record.py). Used by `ape run deploy` and by the
+main job.
+
+The record is written after every step, and before every contract creation with the hash of the
+signed transaction, so a deployment stopped at any point (the process killed, a transaction
+failing) resumes on the next run: contracts in the record are not deployed again, a creation that
+was sent is looked up by its hash, and every later step (parameters, the timelock's hand-over)
+checks the chain before it sends anything. The four contracts that point at each other are
+created at addresses planned from the deployer's nonce, which the record keeps: a resumed
+deployment creates the rest at the planned addresses, so it ends with the same wiring as an
+uninterrupted one."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
-from eth_utils import function_abi_to_4byte_selector
+from eth_abi import encode
+from eth_utils import function_abi_to_4byte_selector, to_hex
 
+from mor_market import record as records
+from mor_market import verify as sources
 from mor_market.cli import (
     config_hash,
     deployment_path,
@@ -19,8 +34,18 @@ from mor_market.cli import (
     network_key,
     params_from_config,
 )
-from mor_market.deploy import Protocol, deploy, verify
-from mor_market.governance import PUBLIC_MIN_DELAY, install_timelock, verify_timelock
+from mor_market.deploy import WIRED, Protocol, configure, constructor_arguments, create_address, verify
+from mor_market.governance import (
+    ADMIN_ROLE,
+    CANCELLER_ROLE,
+    DEPLOYMENT_SALT,
+    EXECUTOR_ROLE,
+    PROPOSER_ROLE,
+    PUBLIC_MIN_DELAY,
+    ZERO32,
+    governed,
+    verify_timelock,
+)
 
 # Functions that revert by design whoever calls them: ownership can never be renounced.
 ALWAYS_REVERTS = {"renounceOwnership"}
@@ -90,16 +115,197 @@ def token_problems(mor: object, deployer: object) -> list[str]:
     return problems
 
 
-def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | None = None) -> dict[str, Any]:
-    """Deploy from deployments/config/<network>.yaml, verify, write deployments/<network>.json."""
+Echo = Callable[[str], None]
+
+
+def verification_dir(record_path: Path) -> Path:
+    """Where the standard-JSON inputs of a record's contracts go: deployments/<network>.verification/."""
+    return record_path.with_name(record_path.stem + ".verification")
+
+
+def _new_record(key: str, config: dict[str, Any], deployer: Any, governance: str, delay: int) -> dict[str, Any]:
+    from ape import chain, project
+
+    return {
+        "format": records.FORMAT,
+        "status": records.IN_PROGRESS,
+        "network": key,
+        "chain_id": chain.chain_id,
+        "deployer": deployer.address,
+        "governance": governance,
+        "timelock_delay": delay,
+        "config_hash": config_hash(config),
+        "config": config,
+        "compiler": sources.compiler_of(project, "ComputePool"),
+        "first_block": chain.blocks.head.number + 1,
+        "block": chain.blocks.head.number,
+        "steps": {},
+        "contracts": {},
+    }
+
+
+def _start_or_resume(
+    path: Path, force: bool, key: str, config: dict[str, Any], deployer: Any, governance: str, delay: int, echo: Echo
+) -> dict[str, Any]:
+    """A new record, or the in-progress one of this network, deployer and configuration."""
     from ape import chain
 
-    key = key or network_key()
-    path = deployment_path(key)
-    if path.exists() and not force:
+    if not path.exists() or force:
+        return _new_record(key, config, deployer, governance, delay)
+    record = json.loads(path.read_text())
+    if record.get("status") != records.IN_PROGRESS:
         raise click.ClickException(
             f"{path.name} exists: a deployment is recorded for {key}; pass --force to replace it"
         )
+    mismatches = [
+        f"{what} {record.get(field)} != {now}"
+        for what, field, now in (
+            ("chain id", "chain_id", chain.chain_id),
+            ("deployer", "deployer", deployer.address),
+            ("configuration hash", "config_hash", config_hash(config)),
+        )
+        if record.get(field) != now
+    ]
+    if mismatches:
+        raise click.ClickException(
+            f"{path.name} holds a deployment in progress that this run cannot resume ({'; '.join(mismatches)}); "
+            "pass --force to start over"
+        )
+    recorded = [entry for name, entry in record["contracts"].items() if name != "MOR" and entry.get("block")]
+    if recorded and len(chain.provider.get_code(recorded[0]["address"])) == 0:
+        if is_local_network():
+            echo(f"{path.name}: the recorded contracts are not on this fork (a fork is new each run): starting over")
+            return _new_record(key, config, deployer, governance, delay)
+        raise click.ClickException(
+            f"{path.name} names {recorded[0]['address']}, which has no code on this chain; pass --force to start over"
+        )
+    done = [name for name, entry in record["contracts"].items() if name != "MOR" and entry.get("block")]
+    echo(f"resuming the deployment recorded in {path.name}: {', '.join(done) or 'no contract'} already deployed")
+    return record
+
+
+def _receipt(txn_hash: str) -> Any:
+    """The receipt of a transaction the node knows (waiting for it if pending); None if unknown."""
+    from ape import chain
+
+    try:
+        chain.provider.web3.eth.get_transaction(txn_hash)
+    except Exception:  # web3 raises TransactionNotFound; any failure here means "not known"
+        return None
+    return chain.provider.get_receipt(txn_hash)
+
+
+def _deploy_recorded(
+    project: Any,
+    name: str,
+    args: list[Any],
+    deployer: Any,
+    record: dict[str, Any],
+    save: Callable[[], None],
+    echo: Echo,
+    nonce: int | None = None,
+) -> Any:
+    """Contract `name` from the record, or created now and recorded (its signed transaction's hash
+    is saved before it is sent). `nonce`: the deployer nonce it must be created with (its address
+    is planned)."""
+    from ape import chain
+
+    container = getattr(project, name)
+    entry = record["contracts"].get(name)
+    if entry and entry.get("block") is not None:
+        return container.at(entry["address"])
+    if entry and entry.get("transaction"):
+        receipt = _receipt(entry["transaction"])
+        if receipt is not None:
+            if not receipt.contract_address:
+                raise click.ClickException(f"the recorded creation of {name}, {entry['transaction']}, created nothing")
+            entry.update(block=receipt.block_number, gas_used=receipt.gas_used)
+            save()
+            echo(f"  {name:<18} {entry['address']}  (found its sent transaction {entry['transaction']})")
+            return container.at(entry["address"])
+    if nonce is not None and deployer.nonce != nonce:
+        raise click.ClickException(
+            f"{name} must be created with the deployer's nonce {nonce} (its address is planned and wired into the "
+            f"others), but the deployer's nonce is {deployer.nonce}: another transaction of the deployer came in "
+            "between; pass --force to start over"
+        )
+    constructor = container.contract_type.constructor
+    types = [item.canonical_type for item in constructor.inputs]
+    txn = deployer.prepare_transaction(container.constructor.serialize_transaction(*args, sender=deployer))
+    signed = deployer.sign_transaction(txn)
+    if signed is None:
+        raise click.ClickException(f"the deployer did not sign the creation of {name}")
+    record["contracts"][name] = entry = {
+        "address": create_address(deployer.address, int(txn.nonce)),
+        "transaction": to_hex(signed.txn_hash),
+        "nonce": int(txn.nonce),
+        "block": None,
+        "constructor_arguments": {item.name: arg for item, arg in zip(constructor.inputs, args, strict=True)},
+        "constructor_arguments_encoded": to_hex(encode(types, args)),
+        "source": str(container.contract_type.source_id),
+        "abi": [item.model_dump(mode="json", by_alias=True) for item in container.contract_type.abi],
+    }
+    save()
+    receipt = chain.provider.send_transaction(signed)
+    if str(receipt.contract_address) != entry["address"]:
+        raise click.ClickException(f"{name} was created at {receipt.contract_address}, not {entry['address']}")
+    entry.update(block=receipt.block_number, gas_used=receipt.gas_used)
+    save()
+    echo(f"  {name:<18} {entry['address']}  tx {entry['transaction']}  block {entry['block']}")
+    return container.at(entry["address"])
+
+
+def _hand_over(protocol: Protocol, timelock: Any, deployer: Any, governance: str, delay: int) -> None:
+    """What mor_market.governance.install_timelock does after creating the timelock, each step
+    only if the chain shows it is not done yet (so a resumed deployment finishes it): every
+    contract proposes the timelock as owner; one batch has the timelock accept every ownership and
+    set its real delay; governance gets the three roles and the deployer renounces its own."""
+    contracts = list(governed(protocol).values())
+    for contract in contracts:
+        if contract.owner() == deployer.address and contract.pendingOwner() != timelock.address:
+            contract.transferOwnership(timelock, sender=deployer)
+    targets = [str(c.address) for c in contracts] + [str(timelock.address)]
+    datas = [c.acceptOwnership.encode_input() for c in contracts] + [timelock.updateDelay.encode_input(delay)]
+    values = [0] * len(targets)
+    batch = timelock.hashOperationBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT)
+    if not timelock.isOperationDone(batch):
+        if not timelock.isOperation(batch):
+            timelock.scheduleBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, 0, sender=deployer)
+        timelock.executeBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, sender=deployer)
+    if governance != deployer.address:
+        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
+            if not timelock.hasRole(role, governance):
+                timelock.grantRole(role, governance, sender=deployer)
+        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
+            if timelock.hasRole(role, deployer.address):
+                timelock.renounceRole(role, deployer.address, sender=deployer)
+    if timelock.hasRole(ADMIN_ROLE, deployer.address):
+        timelock.renounceRole(ADMIN_ROLE, deployer.address, sender=deployer)
+
+
+def write_verification_inputs(project: Any, record: dict[str, Any], folder: Path) -> dict[str, Path]:
+    """The standard-JSON input of every contract the record created, one file each in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in record["contracts"]:
+        if name == "MOR":
+            continue
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(sources.standard_json(project, name), indent=1) + "\n")
+        written[name] = path
+    return written
+
+
+def deploy_network(
+    project: Any, deployer: Any, force: bool = False, key: str | None = None, echo: Echo | None = None
+) -> dict[str, Any]:
+    """Deploy from deployments/config/<network>.yaml, verify, write deployments/<network>.json,
+    resuming the deployment that record holds if it stopped halfway."""
+    from ape import Contract, chain
+
+    say: Echo = echo or (lambda _line: None)
+    key = key or network_key()
+    path = deployment_path(key)
     config = load_config(key)
     params = params_from_config(config)
     governance = deployer.address if config.get("governance", "deployer") == "deployer" else config["governance"]
@@ -110,38 +316,82 @@ def deploy_network(project: Any, deployer: Any, force: bool = False, key: str | 
             f"timelock_delay is {delay} s: on a public network every change must be announced for at least "
             f"{PUBLIC_MIN_DELAY} s (deployments/config/{key}.yaml)"
         )
-    if chain.provider.get_code(config["mor"]) in (b"", None) or len(chain.provider.get_code(config["mor"])) == 0:
-        raise click.ClickException(f"no MOR token at {config['mor']} on {key}")
-    from ape import Contract
+    record = _start_or_resume(path, force, key, config, deployer, governance, delay, say)
+    started = time.monotonic() - float(record.get("seconds", 0))
+    steps = record["steps"]
 
-    problems = token_problems(Contract(config["mor"], contract_type=project.TestMOR.contract_type), deployer)
-    if problems:
-        raise click.ClickException("refusing to deploy: " + "; ".join(problems))
-    started = time.monotonic()
-    first_block = chain.blocks.head.number + 1
-    protocol = deploy(project, deployer, config["mor"], params)
-    failures = verify(protocol, config["mor"], params, deployer.address)
-    failures += unreachable_functions(protocol)
+    def save() -> None:
+        record["block"] = chain.blocks.head.number
+        record["seconds"] = round(time.monotonic() - started, 1)
+        records.save(path, record)
+
+    mor_address = config["mor"]
+    mor = Contract(mor_address, contract_type=project.TestMOR.contract_type)
+    if not steps.get("token_checked"):
+        if len(chain.provider.get_code(mor_address) or b"") == 0:
+            raise click.ClickException(f"no MOR token at {mor_address} on {key}")
+        problems = token_problems(mor, deployer)
+        if problems:
+            raise click.ClickException("refusing to deploy: " + "; ".join(problems))
+        record["contracts"]["MOR"] = {
+            "address": mor_address,
+            "abi": records.erc20_abi([item.model_dump(mode="json", by_alias=True) for item in mor.contract_type.abi]),
+        }
+        steps["token_checked"] = True
+        save()
+    if "plan" not in record:
+        nonce = deployer.nonce
+        record["plan"] = {
+            "nonce": nonce,
+            "addresses": {name: create_address(deployer.address, nonce + i) for i, name in enumerate(WIRED)},
+        }
+        save()
+    plan = record["plan"]
+    at = [plan["addresses"][name] for name in WIRED]
+    deployed = [
+        _deploy_recorded(
+            project,
+            name,
+            constructor_arguments(name, mor_address, at, deployer.address),
+            deployer,
+            record,
+            save,
+            say,
+            nonce=plan["nonce"] + i,
+        )
+        for i, name in enumerate(WIRED)
+    ]
+    model_registry, marketplace, pool, router, reputation = deployed
+    protocol = Protocol(mor, model_registry, marketplace, pool, router, reputation)
+    if not steps.get("configured"):
+        configure(protocol, deployer, params)
+        failures = verify(protocol, mor_address, params, deployer.address) + unreachable_functions(protocol)
+        if failures:
+            raise click.ClickException("deployment verification failed: " + "; ".join(failures))
+        steps["configured"] = True
+        save()
+    protocol.timelock = _deploy_recorded(
+        project,
+        "GovernanceTimelock",
+        [0, [deployer.address], [deployer.address], deployer.address],
+        deployer,
+        record,
+        save,
+        say,
+    )
+    if not steps.get("handed_over"):
+        _hand_over(protocol, protocol.timelock, deployer, governance, delay)
+        steps["handed_over"] = True
+        save()
+    failures = verify(protocol, mor_address, params, str(protocol.timelock.address))
+    failures += verify_timelock(protocol, protocol.timelock, governance, deployer.address, delay, public)
     if failures:
         raise click.ClickException("deployment verification failed: " + "; ".join(failures))
-    protocol.timelock = install_timelock(project, protocol, deployer, governance, delay)
-    failures = verify_timelock(protocol, protocol.timelock, governance, deployer.address, delay, public)
-    if failures:
-        raise click.ClickException("deployment verification failed: " + "; ".join(failures))
-    record = {
-        "network": key,
-        "chain_id": chain.chain_id,
-        "first_block": first_block,
-        "block": chain.blocks.head.number,
-        "deployed_at": chain.blocks.head.timestamp,
-        "deployer": deployer.address,
-        "governance": governance,
-        "timelock_delay": delay,
-        "config_hash": config_hash(config),
-        "config": config,
-        "contracts": protocol.addresses(),
-        "verified": True,
-        "seconds": round(time.monotonic() - started, 1),
-    }
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    folder = verification_dir(path)
+    for name, written in write_verification_inputs(project, record, folder).items():
+        record["contracts"][name]["standard_json"] = f"{folder.name}/{written.name}"
+    record["deployed_at"] = chain.blocks.head.timestamp
+    record["verified"] = True
+    record["status"] = records.COMPLETE
+    save()
     return record

@@ -13,22 +13,25 @@ from mor_market.deployment import deploy_network
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy, verify and record the protocol")
 @account_option()
-@click.option("--force", is_flag=True, help="Replace an existing deployments/<network>.json.")
+@click.option("--force", is_flag=True, help="Replace an existing deployments/<network>.json (or start over).")
 def cli(account_alias: str | None, force: bool) -> None:
     """Deploy the five contracts, wire them, set the configured parameters, put the governance
     timelock in front of them, verify every wiring, parameter, owner and role, and write
-    deployments/<network>.json."""
+    deployments/<network>.json (every contract's address, ABI, transaction, block, constructor
+    arguments, the compiler settings) and the standard-JSON input of each contract for explorer
+    verification in deployments/<network>.verification/. The record is written after every
+    step: a deployment that stopped halfway resumes where it stopped on the next run."""
     deployer = resolve_account(account_alias)
     with one_line_errors("deploy"):
-        record = deploy_network(project, deployer, force=force)
+        record = deploy_network(project, deployer, force=force, echo=click.echo)
     click.echo(f"deployed on {record['network']} (chain {record['chain_id']}) at block {record['block']}")
-    for name, address in record["contracts"].items():
-        click.echo(f"  {name:<15} {address}")
-    click.echo(f"  config hash     {record['config_hash']}")
+    for name, entry in record["contracts"].items():
+        click.echo(f"  {name:<18} {entry['address']}")
+    click.echo(f"  config hash        {record['config_hash']}")
     click.echo(
         f"  min provider stake {mor(record['config']['min_provider_stake'])}, budget {record['config']['budget_bps']} bps"
     )
     click.echo(
-        f"every contract is owned by the timelock {record['contracts']['timelock']} (delay {record['timelock_delay']} s); "
+        f"every contract is owned by the timelock {record['contracts']['GovernanceTimelock']['address']} (delay {record['timelock_delay']} s); "
         f"governance {record['governance']} schedules changes with `ape run governance schedule`"
     )

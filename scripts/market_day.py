@@ -41,6 +41,10 @@ class Market:
         self.consumers = {"dave": test[4], "erin": test[5]}
         self.gas: dict[str, list[int]] = defaultdict(list)
         self.pool_days: list[dict[str, Any]] = []
+        self.pool_points: list[tuple[int, int, int, int]] = []  # (timestamp, balance, budget, paid today)
+        self.sessions: dict[int, dict[str, Any]] = {}
+        self.names: dict[str, str] = {}
+        self.day0 = 0
         self.events: list[str] = []
         self.p: Any = None
         self.start_block = 0
@@ -60,9 +64,81 @@ class Market:
         """Move the clock to `hour` o'clock of simulated day `day`."""
         chain.mine(timestamp=(self.day0 + day) * DAY + int(hour * 3600))
 
-    def snapshot_pool(self, label: str) -> None:
+    def snapshot_pool(self, label: str | None = None) -> None:
+        """Record the pool's balance, today's budget and what it paid today (a point of the chart;
+        with a label, also a row of the pool table)."""
         budget, paid, balance = self.p.pool.today()
-        self.pool_days.append({"label": label, "balance": balance, "budget": budget, "paid": paid})
+        self.pool_points.append((chain.blocks.head.timestamp, balance, budget, paid))
+        if label:
+            self.pool_days.append({"label": label, "balance": balance, "budget": budget, "paid": paid})
+
+    def name(self, address: Any) -> str:
+        return self.names.get(str(address), str(address)[:10])
+
+    def fund(self, amount: int) -> None:
+        """The emission source funds the pool; the story says with how much and the new balance."""
+        self.p.mor.approve(self.p.pool, amount, sender=self.emission)
+        tx = self.tx("fund", self.p.pool.fund(amount, sender=self.emission))
+        balance = tx.decode_logs(self.p.pool.Funded)[0].balance
+        self.snapshot_pool()
+        self.say(f"emission source funded the pool with {mor(amount)} (pool balance {mor(balance)})")
+
+    def opened(self, sid: int, tx: Any, model: str, how: str) -> None:
+        """Story line and session-table row of an open: price, stake, duration, what it bought, who pays."""
+        s = self.p.router.session(sid)
+        log = tx.decode_logs(self.p.router.SessionOpened)[0]
+        consumer, provider = self.name(log.consumer), self.name(s.provider)
+        duration = s.endsAt - s.openedAt
+        stipend = int(s.mode) == ops.STIPEND
+        self.sessions[sid] = {
+            "consumer": consumer,
+            "provider": provider,
+            "model": model,
+            "mode": "stipend" if stipend else "direct",
+            "price": s.pricePerSecond,
+            "stake": s.stake,
+            "duration": duration,
+            "worth": duration * s.pricePerSecond,
+            "opened": s.openedAt,
+        }
+        payer = "the pool pays (stipend)" if stipend else f"{consumer} pays from the stake (direct)"
+        self.say(
+            f"{consumer} opened on {provider}'s {model} bid at {per_second(s.pricePerSecond)} with {mor(s.stake)}"
+            f"{' ' + how if how else ''}: bought {hours(duration)} = {mor(duration * s.pricePerSecond)} of compute; {payer}"
+        )
+
+    def closed(self, sid: int, tx: Any, how: str) -> None:
+        """Story line and session-table columns of a close: seconds, pay, stake back now and held."""
+        log = tx.decode_logs(self.p.router.SessionClosed)[0]
+        row = self.sessions[sid]
+        row.update(
+            closer=self.name(log.closer),
+            seconds=log.secondsProvided,
+            paid=log.paid,
+            returned=log.returned,
+            held=log.held,
+            how=how,
+        )
+        whose = "their" if row["closer"] == row["consumer"] else f"{row['consumer']}'s"
+        source = "credited by the pool" if row["mode"] == "stipend" else f"paid from {row['consumer']}'s stake"
+        self.say(
+            f"{row['closer']} closed {whose} {row['provider']} session ({how}) after {hours(log.secondsProvided)}: "
+            f"{row['provider']} earns {mor(log.paid)} ({source}); {row['consumer']} gets {mor(log.returned)} back now, "
+            f"{mor(log.held)} held until midnight"
+        )
+
+    def claim_all(self) -> None:
+        """Every provider with MOR owed claims it, within what is left of today's budget."""
+        for name, account in self.providers.items():
+            if self.p.pool.owed(account):
+                tx = self.tx("claim", self.p.pool.claim(account, sender=account))
+                log = tx.decode_logs(self.p.pool.Claimed)[0]
+                budget, paid, _ = self.p.pool.today()
+                self.say(
+                    f"{name} claimed {mor(log.amount)} from the pool ({mor(log.owed)} still owed); "
+                    f"paid today {mor(paid)} of the {mor(budget)} budget"
+                )
+        self.snapshot_pool()
 
     def approval(self, provider: str, bid: int, consumer: Any) -> dict[str, Any]:
         self.nonce += 1
@@ -75,12 +151,18 @@ class Market:
 
 
 def play(m: Market) -> None:
-    m.day0 = chain.pending_timestamp // DAY
+    # Start at 06:00 UTC of the next day, so the story's times (and the example report) are the
+    # same on every run, whenever it is run.
+    m.day0 = chain.pending_timestamp // DAY + 1
+    m.at(0, 6)
     record = deploy_network(project, m.governance, force=True)
     m.p = p = load_protocol(record["network"])
     m.start_block = record["block"]
+    m.names = {str(a.address): n for n, a in {**m.providers, **m.consumers, "keeper": m.keeper}.items()}
+    m.names[str(m.bob_signer.address)] = "bob's signer"
     m.say(
-        f"deployed and verified at block {record['block']}: {', '.join(f'{k} {v[:10]}' for k, v in record['contracts'].items())}"
+        f"deployed and verified at block {record['block']}: "
+        + ", ".join(f"{k} {v['address'][:10]}" for k, v in record["contracts"].items())
     )
 
     # --- governance seeds the provider set with a whitelist, through its timelock (no delay here)
@@ -99,9 +181,11 @@ def play(m: Market) -> None:
     m.tx("registerModel", mistral)
     model_a = llama.decode_logs(p.model_registry.ModelRegistered)[0].modelId
     model_b = mistral.decode_logs(p.model_registry.ModelRegistered)[0].modelId
+    model_names = {model_a: "llama", model_b: "mistral"}
     stakes = {"alice": 500 * MOR, "bob": 1_000 * MOR, "carol": 200 * MOR}
     for name, account in m.providers.items():
         m.tx("register", ops.register_provider(p, account, f"{name}.gpu.example:3333", stakes[name]))
+    m.say("alice, bob and carol registered, staking " + ", ".join(f"{n} {mor(v)}" for n, v in stakes.items()))
     m.tx("setSigner", p.marketplace.setSigner(m.bob_signer, sender=m.providers["bob"]))
     prices = {
         ("alice", model_a): 10**13,
@@ -114,73 +198,67 @@ def play(m: Market) -> None:
     for (name, model), price in prices.items():
         bids[(name, model)], tx = ops.post_bid(p, m.providers[name], model, price)
         m.tx("postBid", tx)
-    m.say(f"3 providers registered and posted {len(bids)} bids for 2 models")
+    m.say("bids: " + ", ".join(f"{n} {model_names[model]} {per_second(price)}" for (n, model), price in prices.items()))
 
     # --- the emission source funds the pool (day 0); day 1's budget is 1% of it
-    m.tx("fund", _fund(p, m.emission, 100_000 * MOR))
+    m.fund(100_000 * MOR)
     m.snapshot_pool("day 0 (funded)")
-    m.say(f"emission source funded the pool with {mor(100_000 * MOR)}")
 
     # --- day 1: consumers rank and open
     m.at(1, 8)
-    m.tx("fund", _fund(p, m.emission, 1_000 * MOR))
+    m.fund(1_000 * MOR)
     m.snapshot_pool("day 1 08:00")
     budget = p.pool.today()[0]
-    m.say(f"day 1 budget is {mor(budget)} (1% of yesterday's closing balance)")
+    m.say(f"day 1 budget is {mor(budget)} (1% of yesterday's closing balance; today's funding counts from tomorrow)")
     dave, erin = m.consumers["dave"], m.consumers["erin"]
     best_a = ops.ranked_bids(p, model_a, PRICE_FOCUSED)[0]
     owner_of = {v: k for k, v in bids.items()}
     name_a = owner_of[best_a.bid_id][0]
     quoted = ops.quote(p, best_a.bid_id, dave.address, 5_000 * MOR)
     m.say(
-        f"dave's quote on {name_a}'s llama bid (reached at {best_a.endpoint}): 5,000 MOR buys "
-        f"{quoted['durationSeconds']:,} s of compute worth {mor(quoted['worth'])}; opens: {quoted['opens']}"
+        f"dave ranked llama bids by price and picked {name_a} (reached at {best_a.endpoint}); quote: 5,000 MOR buys "
+        f"{hours(quoted['durationSeconds'])} of compute worth {mor(quoted['worth'])}; opens: {quoted['opens']}"
     )
     s_dave, tx = ops.open_session(
         p, dave, m.approval(name_a, best_a.bid_id, dave), 5_000 * MOR, ops.STIPEND, permit=True
     )
-    m.tx("openSession (stipend, permit)", tx)
-    m.say(f"dave ranked llama bids by price, picked {name_a}, opened a stipend session with 5,000 MOR (one tx, permit)")
+    m.opened(s_dave, m.tx("openSession (stipend, permit)", tx), "llama", "(one transaction, permit)")
     best_b = ops.ranked_bids(p, model_b, QUALITY_FOCUSED)[0]
     name_b = owner_of[best_b.bid_id][0]
     s_erin_b, tx = ops.open_session(p, erin, m.approval(name_b, best_b.bid_id, erin), 2_000 * MOR)
-    m.tx("openSession (stipend)", tx)
+    m.opened(s_erin_b, m.tx("openSession (stipend)", tx), "mistral", "(ranked by quality)")
     s_erin_alice, tx = ops.open_session(p, erin, m.approval("alice", bids[("alice", model_a)], erin), 3_000 * MOR)
-    m.tx("openSession (stipend)", tx)
+    m.opened(s_erin_alice, m.tx("openSession (stipend)", tx), "llama", "")
     s_dave_direct, tx = ops.open_session(
         p, dave, m.approval("alice", bids[("alice", model_b)], dave), 50 * MOR, ops.DIRECT
     )
-    m.tx("openSession (direct)", tx)
-    m.say(f"erin opened on {name_b} (mistral) and alice (llama); dave opened a direct-mode session with alice")
+    m.opened(s_dave_direct, m.tx("openSession (direct)", tx), "mistral", "(direct mode)")
 
     # --- time passes; sessions close
     m.at(1, 10)
-    m.tx("closeSession (receipt)", ops.close_session(p, dave, s_dave, m.receipt(name_a, s_dave, 350, 45)))
-    m.say(f"dave closed his {name_a} session with a receipt (ttft 350 ms, 45 tok/s)")
+    tx = m.tx("closeSession (receipt)", ops.close_session(p, dave, s_dave, m.receipt(name_a, s_dave, 350, 45)))
+    m.closed(s_dave, tx, "receipt: ttft 350 ms, 45 tok/s")
     m.at(1, 11)
-    m.tx("closeSession (disputed)", ops.close_session(p, erin, s_erin_alice))
-    m.say("erin closed her alice session without a receipt: a dispute (alice is still paid)")
+    m.closed(
+        s_erin_alice, m.tx("closeSession (disputed)", ops.close_session(p, erin, s_erin_alice)), "no receipt: disputed"
+    )
     m.at(1, 16)
-    m.tx(
+    tx = m.tx(
         "closeSession (receipt)", ops.close_session(p, dave, s_dave_direct, m.receipt("alice", s_dave_direct, 420, 38))
     )
-    m.say("dave closed the direct session with a receipt: alice paid from the stake")
+    m.closed(s_dave_direct, tx, "receipt: ttft 420 ms, 38 tok/s")
     ends = p.router.session(s_erin_b).endsAt
     chain.mine(timestamp=max(ends + 1_800, chain.pending_timestamp))
-    for _, tx in ops.close_expired(p, m.keeper, m.start_block, 10):
-        m.tx("closeSession (keeper)", tx)
-    m.say(f"erin's {name_b} session ran out; the keeper closed it")
+    for sid, tx in ops.close_expired(p, m.keeper, m.start_block, 10):
+        m.closed(sid, m.tx("closeSession (keeper)", tx), "it ran out; the keeper closed it")
 
     # --- providers claim within today's budget
-    for name, account in m.providers.items():
-        if p.pool.owed(account):
-            tx = m.tx("claim", p.pool.claim(account, sender=account))
-            m.say(f"{name} claimed {mor(tx.decode_logs(p.pool.Claimed)[0].amount)}")
-    m.snapshot_pool("day 1 22:00")
+    m.claim_all()
+    m.snapshot_pool("day 1 end")
 
     # --- day 2: budget recomputed, holds released, whitelist off, a newcomer
     m.at(2, 9)
-    m.tx("fund", _fund(p, m.emission, 1_000 * MOR))
+    m.fund(1_000 * MOR)
     m.snapshot_pool("day 2 09:00")
     health = p.pool.health()
     m.say(
@@ -196,40 +274,47 @@ def play(m: Market) -> None:
     chain.provider.set_balance(frank.address, 10**18)
     p.mor.mint(frank, 1_000 * MOR, sender=m.emission)
     m.providers["frank"] = frank
+    m.names[str(frank.address)] = "frank"
     m.tx("register", ops.register_provider(p, frank, "frank.gpu.example:3333", 150 * MOR))
     bids[("frank", model_a)], tx = ops.post_bid(p, frank, model_a, 9 * 10**12)
     m.tx("postBid", tx)
     owner_of = {v: k for k, v in bids.items()}
-    m.say("governance turned the whitelist off for good; frank staked 150 MOR (minimum 100) and bid for llama")
+    m.say(
+        f"governance turned the whitelist off for good; frank staked 150 MOR (minimum 100) and bid for llama at "
+        f"{per_second(9 * 10**12)}"
+    )
     ranked = ops.ranked_bids(p, model_a, QUALITY_FOCUSED)
     m.say(
         "erin's quality ranking of llama: " + ", ".join(f"{owner_of[r.bid_id][0]} {r.score / 1e18:.3f}" for r in ranked)
     )
     pick = ranked[0]
-    s_erin2, tx = ops.open_session(p, erin, m.approval(owner_of[pick.bid_id][0], pick.bid_id, erin), 2_500 * MOR)
-    m.tx("openSession (stipend, hold released)", tx)
-    m.say(f"erin opened on {owner_of[pick.bid_id][0]}; her held stake from day 1 counted towards it")
-    m.at(2, 12)
     name = owner_of[pick.bid_id][0]
-    m.tx("closeSession (receipt)", ops.close_session(p, erin, s_erin2, m.receipt(name, s_erin2, 300, 50)))
-    for account in m.providers.values():
-        if p.pool.owed(account):
-            m.tx("claim", p.pool.claim(account, sender=account))
-    m.snapshot_pool("day 2 12:00")
+    s_erin2, tx = ops.open_session(p, erin, m.approval(name, pick.bid_id, erin), 2_500 * MOR)
+    m.opened(s_erin2, m.tx("openSession (stipend, hold released)", tx), "llama", "(her day-1 hold counted towards it)")
+    m.at(2, 12)
+    tx = m.tx("closeSession (receipt)", ops.close_session(p, erin, s_erin2, m.receipt(name, s_erin2, 300, 50)))
+    m.closed(s_erin2, tx, "receipt: ttft 300 ms, 50 tok/s")
+    m.claim_all()
+    m.snapshot_pool("day 2 end")
 
     # --- day 3: everyone's held stake comes back
     m.at(3, 9)
-    m.tx("fund", _fund(p, m.emission, 1_000 * MOR))
+    m.fund(1_000 * MOR)
     m.snapshot_pool("day 3 09:00")
     for cname, account in m.consumers.items():
-        if p.router.holdOf(account)[1]:
+        held = p.router.holdOf(account)[1]
+        if held:
             m.tx("withdrawHeld", p.router.withdrawHeld(sender=account))
-            m.say(f"{cname} withdrew the rest of the held stake")
+            m.say(f"{cname} withdrew the rest of the held stake, {mor(held)}")
 
 
-def _fund(p: Any, funder: Any, amount: int) -> Any:
-    p.mor.approve(p.pool, amount, sender=funder)
-    return p.pool.fund(amount, sender=funder)
+def per_second(price: int) -> str:
+    """A price per second, with what it comes to per hour."""
+    return f"{price / 10**18:.6f} MOR/s ({price * 3600 / 10**18:.4f} MOR/h)"
+
+
+def hours(seconds: int) -> str:
+    return f"{seconds:,} s ({seconds / 3600:.2f} h)"
 
 
 def report(m: Market) -> str:
@@ -258,13 +343,37 @@ def report(m: Market) -> str:
         )
     lines += [
         "",
+        "## Sessions",
+        "",
+        "What each stake bought (duration x price) and who paid the provider: the pool in stipend mode "
+        "(credited, then claimed within the day's budget), the consumer's stake in direct mode.",
+        "",
+        "| consumer | provider | model | mode | price (MOR/s) | stake | duration bought | worth | used | provider paid | paid by | stake back at close | held to midnight | closed by |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for row in m.sessions.values():
+        payer = "pool" if row["mode"] == "stipend" else row["consumer"]
+        lines.append(
+            f"| {row['consumer']} | {row['provider']} | {row['model']} | {row['mode']} | {row['price'] / 1e18:.6f} | "
+            f"{mor(row['stake'])} | {row['duration']:,} s | {mor(row['worth'])} | {row.get('seconds', 0):,} s | "
+            f"{mor(row.get('paid', 0))} | {payer} | {mor(row.get('returned', 0))} | {mor(row.get('held', 0))} | "
+            f"{row.get('closer', 'open')} ({row.get('how', '')}) |"
+        )
+    lines += [
+        "",
         "## Compute pool",
         "",
-        "| moment | balance | budget of the day | paid that day |",
-        "|---|---:|---:|---:|",
+        "| moment | balance | budget of the day | paid that day | budget used |",
+        "|---|---:|---:|---:|---:|",
     ]
     for row in m.pool_days:
-        lines.append(f"| {row['label']} | {mor(row['balance'])} | {mor(row['budget'])} | {mor(row['paid'])} |")
+        used = f"{100 * row['paid'] / row['budget']:.4f}%" if row["budget"] else "-"
+        lines.append(f"| {row['label']} | {mor(row['balance'])} | {mor(row['budget'])} | {mor(row['paid'])} | {used} |")
+    lines += [
+        "",
+        "The budget is 1% of the previous day's closing balance; a young market uses a sliver of it (the pool "
+        "can pay far more compute than these few sessions bought).",
+    ]
     lines += [
         "",
         "## Consumers",
@@ -285,8 +394,10 @@ def report(m: Market) -> str:
         ("ComputePool", p.mor.balanceOf(p.pool), p.pool.poolBalance()),
         ("SessionRouter", p.mor.balanceOf(p.router), p.router.totalLocked()),
     ]
+    lines += ["| contract | holds | owes | to the wei |", "|---|---:|---:|---|"]
     for name, balance, owed in checks:
-        lines.append(f"- {name}: holds {balance} wei, owes {owed} wei: {'exact' if balance == owed else 'MISMATCH'}")
+        verdict = f"exact ({balance} wei)" if balance == owed else f"MISMATCH: {balance} != {owed} wei"
+        lines.append(f"| {name} | {mor(balance)} | {mor(owed)} | {verdict} |")
     lines += [
         "",
         "## Gas per operation (gas_used of the receipts)",
@@ -303,41 +414,69 @@ def report(m: Market) -> str:
 
 
 def chart(m: Market, path: Path) -> None:
+    """Pool balance (line) on the left axis; the day's budget (steps) and what the pool paid each
+    day (bars) on the right; the time axis is true time, in days since the start of day 0."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [row["label"] for row in m.pool_days]
-    fig, left = plt.subplots(figsize=(9, 4.5))
-    left.plot(labels, [row["balance"] / 1e18 for row in m.pool_days], marker="o", label="pool balance")
-    left.set_ylabel("pool balance (MOR)")
-    right = left.twinx()
-    right.bar(
-        labels, [row["budget"] / 1e18 for row in m.pool_days], alpha=0.3, color="tab:orange", label="budget of the day"
+    start = m.day0 * DAY
+    x = [(t - start) / DAY for t, _, _, _ in m.pool_points]
+    # A day's budget holds from its midnight: one point at each midnight with that day's budget.
+    budget_of = {int(xi): budget for xi, (_, _, budget, _) in zip(x, m.pool_points, strict=True)}
+    budget_x = sorted({*x, *(float(d) for d in budget_of)})
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 2])
+    top.step(x, [b / 1e18 for _, b, _, _ in m.pool_points], where="post", marker="o", label="pool balance")
+    top.set_ylabel("pool balance (MOR)")
+    right = top.twinx()
+    right.step(
+        budget_x,
+        [budget_of.get(int(xi), 0) / 1e18 for xi in budget_x],
+        where="post",
+        color="tab:orange",
+        label="budget of the day",
     )
-    right.set_ylabel("daily budget (MOR)")
-    left.set_title("Compute pool: balance and daily budget (1% of the previous day's closing balance)", fontsize=10)
-    left.tick_params(axis="x", rotation=20)
-    left.set_zorder(right.get_zorder() + 1)
-    left.patch.set_visible(False)
-    fig.legend(loc="lower right", bbox_to_anchor=(0.86, 0.2))
+    right.set_ylabel("budget of the day (MOR)")
+    top.set_title("Compute pool: balance, daily budget (1% of the previous day's close) and paid", fontsize=10)
+    fig.legend(loc="upper left", bbox_to_anchor=(0.1, 0.93))
+    paid_by_day: dict[int, int] = {}
+    for t, _, _, paid in m.pool_points:
+        paid_by_day[(t - start) // DAY] = paid
+    days = sorted(paid_by_day)
+    bottom.bar([d + 0.5 for d in days], [paid_by_day[d] / 1e18 for d in days], width=0.6, color="tab:green")
+    for d in days:
+        used = f" ({100 * paid_by_day[d] / budget_of[d]:.3f}% of budget)" if budget_of.get(d) else ""
+        bottom.annotate(
+            f"{paid_by_day[d] / 1e18:.4f} MOR{used}", (d + 0.5, paid_by_day[d] / 1e18), ha="center", va="bottom"
+        )
+    bottom.set_ylabel("paid by the pool that day (MOR)")
+    bottom.set_xlabel("time (days since the start of day 0, UTC)")
+    bottom.set_xlim(0, max(x) + 0.5)
+    bottom.set_ylim(0, max(paid_by_day.values()) / 1e18 * 1.4 or 1)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, metadata={"Software": None})
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy and play a market day, then report")
-def cli() -> None:
-    """Deploy, play a market day and the next on this network, print and write the report."""
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Write the committed example, reports/market-day.md and .png, instead of reports/latest/ (ignored by git).",
+)
+def cli(example: bool) -> None:
+    """Deploy, play a market day and the next on this network, print the report and write it with
+    its chart to reports/latest/ (git ignores it), or with --example to the committed example."""
     m = Market()
     with one_line_errors("market day"):
         play(m)
     text = report(m)
-    REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "market-day.md").write_text(text)
-    chart(m, REPORTS / "market-day.png")
+    folder = REPORTS if example else REPORTS / "latest"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "market-day.md").write_text(text)
+    chart(m, folder / "market-day.png")
     click.echo("")
     click.echo(text)
     click.echo(
-        f"written: {(REPORTS / 'market-day.md').relative_to(ROOT)}, {(REPORTS / 'market-day.png').relative_to(ROOT)}"
+        f"written: {(folder / 'market-day.md').relative_to(ROOT)}, {(folder / 'market-day.png').relative_to(ROOT)}"
     )

@@ -44,9 +44,17 @@ def test_deploy_script__on_the_fork__deploys_verifies_and_records(deploy_cli, re
     assert record["deployer"] == accounts[0].address
     assert record["block"] > 0
     contracts = record["contracts"]
-    assert contracts["mor"] == MOR_SEPOLIA_ADDRESS
-    assert set(contracts) == {"mor", "model_registry", "marketplace", "pool", "router", "reputation", "timelock"}
-    assert len(set(contracts.values())) == 7
+    assert contracts["MOR"]["address"] == MOR_SEPOLIA_ADDRESS
+    assert set(contracts) == {
+        "MOR",
+        "ModelRegistry",
+        "Marketplace",
+        "ComputePool",
+        "SessionRouter",
+        "Reputation",
+        "GovernanceTimelock",
+    }
+    assert len({entry["address"] for entry in contracts.values()}) == 7
     assert record["first_block"] <= record["block"]
     assert (record["governance"], record["timelock_delay"]) == (accounts[0].address, 0)
     assert record["config"] == config

@@ -15,6 +15,7 @@ from ape import chain
 from mor_market import governance as gov
 from mor_market.deploy import deploy
 from mor_market.deployment import deploy_network
+from mor_market.record import addresses
 
 HOUR = 3_600
 
@@ -36,8 +37,8 @@ def governed_by_stranger(project, owner, stranger, mor, params):
 def test_deploy_network__the_timelock_owns_every_contract_and_the_deployer_keeps_no_admin(project, owner, records):
     record = deploy_network(project, owner, force=True)
 
-    timelock = project.GovernanceTimelock.at(record["contracts"]["timelock"])
-    for name, address in record["contracts"].items():
+    timelock = project.GovernanceTimelock.at(addresses(record)["timelock"])
+    for name, address in addresses(record).items():
         if name in ("model_registry", "marketplace", "pool", "router"):
             assert project.ModelRegistry.at(address).owner() == timelock.address, name
     assert (record["governance"], record["timelock_delay"]) == (owner.address, 0)
@@ -49,8 +50,8 @@ def test_deploy_network__the_timelock_owns_every_contract_and_the_deployer_keeps
 
 def test_govern__with_no_delay__schedules_and_executes_at_once(project, owner, records):
     record = deploy_network(project, owner, force=True)
-    pool = project.ComputePool.at(record["contracts"]["pool"])
-    timelock = project.GovernanceTimelock.at(record["contracts"]["timelock"])
+    pool = project.ComputePool.at(addresses(record)["pool"])
+    timelock = project.GovernanceTimelock.at(addresses(record)["timelock"])
 
     with ape.reverts(pool.OwnableUnauthorizedAccount, account=owner.address):
         pool.setBudgetBps(50, sender=owner)

@@ -132,8 +132,9 @@ def test_load_protocol__a_record_of_contracts_not_on_this_chain__is_one_line_nam
 
     monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
     nowhere = "0x000000000000000000000000000000000000F00D"
-    names = ("mor", "model_registry", "marketplace", "pool", "router", "reputation")
-    (tmp_path / "arbitrum-sepolia-fork.json").write_text(json.dumps({"contracts": dict.fromkeys(names, nowhere)}))
+    names = ("MOR", "ModelRegistry", "Marketplace", "ComputePool", "SessionRouter", "Reputation")  # record format 2
+    contracts = {name: {"address": nowhere} for name in names}
+    (tmp_path / "arbitrum-sepolia-fork.json").write_text(json.dumps({"contracts": contracts}))
 
     with pytest.raises(click.ClickException) as raised:
         load_protocol()

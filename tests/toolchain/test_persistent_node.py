@@ -133,8 +133,8 @@ def test_dev_node__ape_run_deploy_on_arbitrum_sepolia_node__deploys_and_reads_ba
     assert not (tmp_path / "arbitrum-sepolia.json").exists()
     record = json.loads((tmp_path / "arbitrum-sepolia-local.json").read_text())
     assert record["chain_id"] == ARBITRUM_SEPOLIA_CHAIN_ID and record["verified"] is True
-    for address in record["contracts"].values():
-        assert len(rpc(node.uri, "eth_getCode", [address, "latest"])) > 2
+    for entry in record["contracts"].values():
+        assert len(rpc(node.uri, "eth_getCode", [entry["address"], "latest"])) > 2
     status = ape_on_node(node, tmp_path, "run", "status", "--network", "arbitrum:sepolia:node")
     assert status.returncode == 0, status.stdout[-2000:] + status.stderr[-2000:]
     state = json.loads(status.stdout[status.stdout.index("\n{") + 1 :])
@@ -152,7 +152,17 @@ def test_dev_node__ape_run_deploy_on_arbitrum_sepolia_node__deploys_and_reads_ba
     assert executed.returncode == 0, executed.stdout[-2000:] + executed.stderr[-2000:]
     assert f"executed {op_id}: ComputePool.setBudgetBps(50)" in executed.stdout
     selector = "0x" + function_signature_to_4byte_selector("budgetBps()").hex()  # read straight from the node
-    assert int(rpc(node.uri, "eth_call", [{"to": record["contracts"]["pool"], "data": selector}, "latest"]), 16) == 50
+    assert (
+        int(
+            rpc(
+                node.uri,
+                "eth_call",
+                [{"to": record["contracts"]["ComputePool"]["address"], "data": selector}, "latest"],
+            ),
+            16,
+        )
+        == 50
+    )
 
 
 def test_dev_node__keeps_its_chain_across_a_restart(tmp_path: Path):
