@@ -172,3 +172,27 @@ def operations(timelock: Any, from_block: int) -> list[Operation]:
 def state_of(timelock: Any, operation_id: bytes) -> str:
     """unset, waiting, ready or done."""
     return STATES[int(timelock.getOperationState(operation_id))]
+
+
+def dry_run(contract: Any, method: str, *args: Any, sender: str) -> None:
+    """Call `contract.method(*args)` as `sender` (the timelock) without sending anything: raises
+    the contract's revert (a parameter out of bounds, a pause too soon) before a change is
+    scheduled, where it would otherwise only fail at execution, after the delay."""
+    from ape import chain
+
+    data = getattr(contract, method).encode_input(*args)
+    chain.provider.web3.eth.call({"from": sender, "to": str(contract.address), "data": "0x" + bytes(data).hex()})
+
+
+def apply(protocol: Any, governance: Any, contract: Any, method: str, *args: Any) -> tuple[Any, Operation | None]:
+    """Make a governance change: directly when the contract's owner is governance itself (a
+    deployment without a timelock), else through the timelock: scheduled, and executed at once
+    when its delay is 0. Returns (the executed receipt or None, the operation or None)."""
+    timelock = protocol.timelock
+    if timelock is None or str(contract.owner()) != str(timelock.address):
+        return getattr(contract, method)(*args, sender=governance), None
+    dry_run(contract, method, *args, sender=str(timelock.address))
+    operation = schedule(timelock, governance, contract, method, *args)
+    if operation.delay:
+        return None, operation
+    return execute(timelock, governance, operation), operation

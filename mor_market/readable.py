@@ -82,7 +82,16 @@ def session_view(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MODEL_FIELDS = ("id", "owner", "stake", "active", "contentId", "name", "tags")  # IModelRegistry.Model
+
+
 def model_view(p: Protocol, model: Any) -> dict[str, Any]:
+    """A model record; Ape returns struct arrays inside a multi-value return as plain tuples, so
+    a tuple is read by position."""
+    if not hasattr(model, "id"):
+        from types import SimpleNamespace
+
+        model = SimpleNamespace(**dict(zip(MODEL_FIELDS, tuple(model), strict=True)))
     model_id = int(model.id)
     return {
         "modelId": model_id,
