@@ -334,7 +334,12 @@ def _one_line(err: BaseException) -> OneLineError:
 
 class MarketCommand(ConnectedProviderCommand):
     """An `ape run` command connected to the network whose every failure, bad input included,
-    is one line on stderr."""
+    is one line on stderr. A negative number (`-5`) reaches its argument's check instead of
+    being taken for an option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {}).setdefault("ignore_unknown_options", True)
+        super().__init__(*args, **kwargs)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -459,3 +464,20 @@ def approve_if_needed(protocol: Protocol, account: Any, spender: Any, amount: in
     """An ERC-20 approve only when the allowance is short: never a paid approve for nothing."""
     if amount and int(protocol.mor.allowance(account, spender)) < amount:
         protocol.mor.approve(spender, amount, sender=account)
+
+
+def require_usable_bid(protocol: Protocol, bid_id: int) -> Any:
+    """The bid's record if it can open a session now; else one line saying why. Read from views
+    that do not revert, so no failed call is traced."""
+    record = protocol.marketplace.bid(bid_id)
+    label = units.hex_id(bid_id)
+    if not record.active:
+        raise OneLineError(
+            f"no active bid {label}: never posted, deleted or replaced (`ape run consumer bids MODEL` lists them)"
+        )
+    if protocol.marketplace.isModelClosed(record.modelId):
+        raise OneLineError(f"bid {label} is on model {record.modelId}, which was deregistered")
+    marketplace = protocol.marketplace
+    if marketplace.whitelistEnabled() and not marketplace.isWhitelisted(record.provider):
+        raise OneLineError(f"bid {label}: its provider {record.provider} is off the whitelist (suspended)")
+    return record

@@ -27,6 +27,7 @@ from mor_market.cli import (
     mor,
     one_line_errors,
     require_balance,
+    require_usable_bid,
     resolve_account,
 )
 from mor_market.deploy import Protocol
@@ -119,6 +120,7 @@ def bids(model: str, weights: str, limit: int, stake: int | None, as_json: bool)
 def quote(bid_id: int, stake: int, direct: bool, consumer: str) -> None:
     """Quote BID_ID: duration, end, price and provider, and the error an open would hit now."""
     p = load_protocol()
+    require_usable_bid(p, bid_id)
     with one_line_errors("quote"):
         q = ops.quote(p, bid_id, consumer, stake, int(direct))
     q["stake"] = stake
@@ -173,6 +175,7 @@ def open_(account_alias: str | None, approval: Path, stake: int, direct: bool, p
     if int(str(data["deadline"]), 0) < chain.pending_timestamp:
         raise OneLineError(f"{approval} expired at {format_time(int(str(data['deadline']), 0))}: ask for a new one")
     bid_id = parse_id(str(data["bidId"]), "bid id")
+    require_usable_bid(p, bid_id)
     _held, withdrawable = p.router.holdOf(account)
     require_balance(p, account, stake - int(withdrawable), "the stake")
     q = ops.quote(p, bid_id, account.address, stake, int(direct))

@@ -22,7 +22,6 @@ from mor_market.cli import (
     MarketGroup,
     OneLineError,
     account_option,
-    decode_revert,
     load_protocol,
     load_record,
     mor,
@@ -157,16 +156,6 @@ def show() -> None:
 # ------------------------------------------------------------------ named changes
 
 
-def _revert_reason(err: Exception) -> str:
-    data = getattr(err, "data", None)
-    if isinstance(data, dict):
-        data = data.get("data")
-    for candidate in (data, *(a for a in getattr(err, "args", ()) if isinstance(a, str))):
-        if isinstance(candidate, str) and candidate.startswith("0x") and len(candidate) >= 10:
-            return decode_revert(candidate) or candidate
-    return str(err).splitlines()[0] if str(err) else type(err).__name__
-
-
 def _change(account_alias: str | None, contract_name: str, method: str, *args: Any) -> None:
     """Apply one change as governance and say what happened, in one line."""
     governance = resolve_account(account_alias)
@@ -174,8 +163,8 @@ def _change(account_alias: str | None, contract_name: str, method: str, *args: A
     contract = getattr(protocol, contract_name)
     try:
         gov.dry_run(contract, method, *args, sender=str(contract.owner()))
-    except Exception as err:  # web3 reports reverts of eth_call with its own exception types
-        raise OneLineError(f"{method} would fail: {_revert_reason(err)}") from None
+    except ValueError as err:
+        raise OneLineError(f"{method} would fail: {err}") from None
     with one_line_errors(method):
         _receipt, operation = gov.apply(protocol, governance, contract, method, *args)
     described = f"{contract.contract_type.name}.{method}({', '.join(map(str, args))})"
@@ -197,19 +186,19 @@ def whitelist() -> None:
 
 @whitelist.command("add", short_help="Whitelist a provider")
 @account_option()
-@click.argument("provider", type=ADDRESS)
-def whitelist_add(account_alias: str | None, provider: str) -> None:
+@click.argument("address", metavar="PROVIDER", type=ADDRESS)
+def whitelist_add(account_alias: str | None, address: str) -> None:
     """Let PROVIDER register and bid while the whitelist is on."""
-    _change(account_alias, "marketplace", "setWhitelisted", provider, True)
+    _change(account_alias, "marketplace", "setWhitelisted", address, True)
 
 
 @whitelist.command("remove", short_help="Take a provider off the whitelist (suspends its bids)")
 @account_option()
-@click.argument("provider", type=ADDRESS)
-def whitelist_remove(account_alias: str | None, provider: str) -> None:
+@click.argument("address", metavar="PROVIDER", type=ADDRESS)
+def whitelist_remove(account_alias: str | None, address: str) -> None:
     """Take PROVIDER off: it can no longer bid and its bids open no session (it can still close,
     claim and deregister)."""
-    _change(account_alias, "marketplace", "setWhitelisted", provider, False)
+    _change(account_alias, "marketplace", "setWhitelisted", address, False)
 
 
 @whitelist.command("off", short_help="Turn the whitelist off, for good")
@@ -220,14 +209,14 @@ def whitelist_off(account_alias: str | None) -> None:
 
 
 @whitelist.command("show", short_help="Whether the whitelist is on and an address on it")
-@click.argument("provider", type=ADDRESS, required=False)
-def whitelist_show(provider: str | None) -> None:
+@click.argument("address", metavar="PROVIDER", type=ADDRESS, required=False)
+def whitelist_show(address: str | None) -> None:
     """Whether the whitelist is on, and PROVIDER's place on it."""
     marketplace = load_protocol().marketplace
     on = bool(marketplace.whitelistEnabled())
     click.echo(f"whitelist {'on' if on else 'off (for good)'}")
-    if provider:
-        click.echo(f"{provider}: {'whitelisted' if marketplace.isWhitelisted(provider) else 'not whitelisted'}")
+    if address:
+        click.echo(f"{address}: {'whitelisted' if marketplace.isWhitelisted(address) else 'not whitelisted'}")
 
 
 # name: (contract, setter, parser of each value, what it is)

@@ -28,6 +28,7 @@ from mor_market.cli import (
     mor,
     one_line_errors,
     require_balance,
+    require_usable_bid,
     resolve_account,
 )
 from mor_market.deploy import Protocol
@@ -137,11 +138,6 @@ def delete_bid(account_alias: str | None, bid_id: int) -> None:
     click.echo(f"deleted bid {hex_id(bid_id)}")
 
 
-def _active_bid(p: Protocol, bid_id: int) -> Any:
-    with one_line_errors(f"bid {hex_id(bid_id)}"):
-        return p.marketplace.activeBid(bid_id)
-
-
 def _require_speaks_for(p: Protocol, account: Any, provider: str, what: str) -> None:
     signer = str(p.marketplace.signerOf(provider))
     if account.address not in (str(provider), signer):
@@ -166,7 +162,7 @@ def approve(account_alias: str | None, bid_id: int, consumer: str, nonce: int | 
     """Sign the approval for CONSUMER to open a session on BID_ID: checked first to be an active
     bid of yours (or of the provider you sign for). JSON on stdout: redirect it to a file."""
     account, p = resolve_account(account_alias), load_protocol()
-    provider, _model, _price, _signer = _active_bid(p, bid_id)
+    provider = require_usable_bid(p, bid_id).provider
     _require_speaks_for(p, account, str(provider), f"bid {hex_id(bid_id)}")
     nonce = secrets.randbits(95) + 1 if nonce is None else nonce
     if int(p.router.session(session_id(consumer, nonce)).openedAt):
@@ -200,11 +196,11 @@ def receipt(account_alias: str | None, session_id: int, ttft_ms: int, tps: int, 
 
 @cli.command(short_help="Claim what the pool owes you, within today's budget")
 @account_option()
-@click.option("--provider", "provider", type=ADDRESS, default=None, help="Claim for this provider (default: yours).")
-def claim(account_alias: str | None, provider: str | None) -> None:
+@click.option("--provider", "address", type=ADDRESS, default=None, help="Claim for this provider (default: yours).")
+def claim(account_alias: str | None, address: str | None) -> None:
     """Claim owed MOR from the compute pool (anyone may claim, to the provider)."""
     account, p = resolve_account(account_alias), load_protocol()
-    provider = provider or account.address
+    provider = address or account.address
     if int(p.pool.owed(provider)) == 0:
         raise OneLineError(f"the pool owes {provider} nothing")
     with one_line_errors("claim"):
@@ -229,18 +225,18 @@ def deregister(account_alias: str | None) -> None:
 
 @cli.command(short_help="Any provider: endpoint, stake, bids, statistics, owed (JSON)")
 @account_option()
-@click.argument("provider", type=ADDRESS, required=False)
-def show(account_alias: str | None, provider: str | None) -> None:
+@click.argument("address", metavar="PROVIDER", type=ADDRESS, required=False)
+def show(account_alias: str | None, address: str | None) -> None:
     """PROVIDER's (default: your account's) registration, endpoint, stake, signer, bids with
     prices, statistics per model and what the pool owes it."""
-    address = provider or resolve_account(account_alias, signs=False).address
+    address = address or resolve_account(account_alias, signs=False).address
     echo_json(provider_view(load_protocol(), address))
 
 
 @cli.command(short_help="Your provider record (the same as `show`)")
 @account_option()
-@click.argument("provider", type=ADDRESS, required=False)
-def status(account_alias: str | None, provider: str | None) -> None:
+@click.argument("address", metavar="PROVIDER", type=ADDRESS, required=False)
+def status(account_alias: str | None, address: str | None) -> None:
     """The same as `show`."""
-    address = provider or resolve_account(account_alias, signs=False).address
+    address = address or resolve_account(account_alias, signs=False).address
     echo_json(provider_view(load_protocol(), address))
