@@ -104,17 +104,17 @@ def resolve_account(alias: str | None, default_test_index: int = 0, signs: bool 
 
     if alias is None:
         if not is_local_network() and not is_local_node():
-            raise click.BadParameter("--account is required on a live network (an alias from `ape accounts list`)")
+            raise OneLineError("--account is required on a live network (an alias from `ape accounts list`)")
         return accounts.test_accounts[default_test_index]
     if alias.startswith("TEST::"):
         index = alias.removeprefix("TEST::")
         if not index.isdigit() or int(index) >= 10:
-            raise click.BadParameter(f"--account {alias}: test accounts are TEST::0 to TEST::9")
+            raise OneLineError(f"--account {alias}: test accounts are TEST::0 to TEST::9")
         return accounts.test_accounts[int(index)]
     try:
         account = accounts.load(alias)
     except Exception:  # ape raises its own error types for unknown aliases
-        raise click.BadParameter(
+        raise OneLineError(
             f"no account with alias {alias!r} (`ape accounts list`; import with `ape accounts import {alias}`)"
         ) from None
     if signs:
@@ -132,19 +132,19 @@ def _prepare_signing(account: Any, alias: str) -> None:
     interactive = sys.stdin.isatty()
     if not _says_yes():
         if not interactive:
-            raise click.ClickException(
+            raise OneLineError(
                 f"account {alias!r} asks 'Sign: [y/N]' for every signature and there is no terminal: "
                 f"pass --yes (or {YES_ENV}=1) with the passphrase in {variable}"
             )
         return
     if not passphrase and not interactive:
-        raise click.ClickException(f"--yes without a terminal needs the passphrase of {alias!r} in {variable}")
+        raise OneLineError(f"--yes without a terminal needs the passphrase of {alias!r} in {variable}")
     from ape.exceptions import AccountsError
 
     try:
         account.set_autosign(True, passphrase=passphrase or None)
     except AccountsError as err:
-        raise click.ClickException(f"cannot unlock account {alias!r}: {err} (check {variable})") from None
+        raise OneLineError(f"cannot unlock account {alias!r}: {err} (check {variable})") from None
 
 
 def first_block() -> int:
@@ -155,7 +155,7 @@ def first_block() -> int:
 def load_config(key: str) -> dict[str, Any]:
     path = DEPLOYMENTS / "config" / f"{key}.yaml"
     if not path.exists():
-        raise click.ClickException(f"no deployment configuration {path.relative_to(ROOT)} for network {key}")
+        raise OneLineError(f"no deployment configuration {path.relative_to(ROOT)} for network {key}")
     return yaml.safe_load(path.read_text())
 
 
@@ -187,7 +187,7 @@ def load_record(key: str | None = None) -> dict[str, Any]:
     key = key or network_key()
     path = deployment_path(key)
     if not path.exists():
-        raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
+        raise OneLineError(f"no deployment for {key}: run `ape run deploy --network ...` first")
     return json.loads(path.read_text())
 
 
@@ -198,12 +198,12 @@ def load_protocol(key: str | None = None) -> Protocol:
     key = key or network_key()
     path = deployment_path(key)
     if not path.exists():
-        raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
+        raise OneLineError(f"no deployment for {key}: run `ape run deploy --network ...` first")
     data = json.loads(path.read_text())["contracts"]
     from ape import chain
 
     if len(chain.provider.get_code(data["pool"])) == 0:
-        raise click.ClickException(
+        raise OneLineError(
             f"{path.name} names contracts that are not on this chain (a fork is new each run): deploy here first, "
             "or operate a persistent node (`./dev node`, then --network arbitrum:sepolia:node)"
         )
