@@ -279,8 +279,9 @@ def one_line_errors(action: str) -> Iterator[None]:
 
 
 def mor(amount_wei: int) -> str:
-    """A MOR amount for humans, exact: 1234.5678 MOR."""
-    return units.format_mor(amount_wei)
+    """A MOR amount for a report: 1,234.5678 MOR (the operating scripts print exact amounts,
+    `units.format_mor`)."""
+    return f"{amount_wei / 10**18:,.4f} MOR"
 
 
 # ------------------------------------------------------------------ output and errors

@@ -91,7 +91,9 @@ def parse_id(text: str, what: str = "id", bits: int = 256) -> int:
 def parse_address(text: str, what: str = "address") -> str:
     """A checksummed address; a malformed one, or a mixed-case one with a wrong checksum, is refused."""
     raw = str(text).strip()
-    if not is_address(raw):
+    digits = raw[2:] if raw.lower().startswith("0x") else raw
+    mixed_case = digits != digits.lower() and digits != digits.upper()
+    if not is_address(raw) or (mixed_case and to_checksum_address(raw) != raw):
         raise ValueError(f"{what} {raw!r} is not an address (0x and 40 hex digits, checksum if mixed case)")
     return to_checksum_address(raw)
 

@@ -24,7 +24,6 @@ from mor_market.cli import (
     first_block,
     load_protocol,
     model_id_of,
-    mor,
     one_line_errors,
     require_balance,
     require_usable_bid,
@@ -34,6 +33,7 @@ from mor_market.deploy import Protocol
 from mor_market.ranking import Weights
 from mor_market.readable import session_view
 from mor_market.units import format_duration, format_mor, format_price, format_time, hex_id, parse_id
+from mor_market.units import format_mor as mor
 
 _WEIGHT_NAMES = [
     "reliability",

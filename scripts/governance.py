@@ -24,12 +24,12 @@ from mor_market.cli import (
     account_option,
     load_protocol,
     load_record,
-    mor,
     one_line_errors,
     require_balance,
     resolve_account,
 )
 from mor_market.units import format_duration, format_price, format_time, parse_mor
+from mor_market.units import format_mor as mor
 
 CONTRACTS = {
     "marketplace": "marketplace",

@@ -17,13 +17,13 @@ from mor_market.cli import (
     echo_json,
     load_protocol,
     model_id_of,
-    mor,
     one_line_errors,
     require_balance,
     resolve_account,
 )
 from mor_market.names import InvalidModelName, canonical
 from mor_market.readable import model_view
+from mor_market.units import format_mor as mor
 
 MAX_TAGS = 8
 PAGE = 100  # ModelRegistry.models' page limit

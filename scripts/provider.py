@@ -25,7 +25,6 @@ from mor_market.cli import (
     echo_json,
     load_protocol,
     model_id_of,
-    mor,
     one_line_errors,
     require_balance,
     require_usable_bid,
@@ -34,6 +33,7 @@ from mor_market.cli import (
 from mor_market.deploy import Protocol
 from mor_market.ids import session_id
 from mor_market.readable import provider_view
+from mor_market.units import format_mor as mor
 from mor_market.units import format_price, format_time, hex_id
 
 TTFT_MS = (1, 600_000)  # SessionRouter's physical bounds of a receipt
