@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Iterator
+import sys
+import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
+from ape.cli import ConnectedProviderCommand
 
+from mor_market import units
 from mor_market.deploy import Params, Protocol
 from mor_market.record import addresses as record_addresses
 
@@ -54,35 +59,104 @@ def is_local_network() -> bool:
     return chain.provider.network.name in LOCAL_NETWORKS
 
 
-def account_option() -> Any:
-    """`--account ALIAS`: an `ape accounts` alias; on local networks defaults to test account 0."""
-    return click.option(
-        "--account",
-        "account_alias",
-        default=None,
-        help="Alias of an `ape accounts` account (local networks: TEST::<n>, default TEST::0).",
-    )
+YES_ENV = "MOR_MARKET_YES"
 
 
-def resolve_account(alias: str | None, default_test_index: int = 0) -> Any:
+def account_option() -> Callable[[Any], Any]:
+    """`--account ALIAS` (an `ape accounts` alias; local networks default to TEST::0) and `--yes`
+    (sign without asking; a keyfile account's passphrase comes from Ape's own variable
+    APE_ACCOUNTS_<alias>_PASSPHRASE)."""
+
+    def store_yes(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        ctx.meta["mor_market.yes"] = value
+        return value
+
+    def decorate(f: Any) -> Any:
+        f = click.option(
+            "--yes",
+            "-y",
+            is_flag=True,
+            expose_value=False,
+            envvar=YES_ENV,
+            callback=store_yes,
+            help=f"Sign every transaction and message without asking (also {YES_ENV}=1); a keyfile "
+            "account's passphrase is read from APE_ACCOUNTS_<alias>_PASSPHRASE.",
+        )(f)
+        return click.option(
+            "--account",
+            "account_alias",
+            default=None,
+            help="Alias of an `ape accounts` account (local networks: TEST::<n>, default TEST::0).",
+        )(f)
+
+    return decorate
+
+
+def _says_yes() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().meta.get("mor_market.yes")) or bool(ctx and ctx.meta.get("mor_market.yes"))
+
+
+def resolve_account(alias: str | None, default_test_index: int = 0, signs: bool = True) -> Any:
+    """The account of `alias`, ready to sign: a keyfile account with `--yes` signs without asking
+    (passphrase from APE_ACCOUNTS_<alias>_PASSPHRASE, or asked once on a terminal); without
+    `--yes` and without a terminal it is refused at once, before anything is sent."""
     from ape import accounts
 
     if alias is None:
-        if not is_local_network():
-            raise click.BadParameter("--account is required on a live network (an alias from `ape accounts list`)")
+        if not is_local_network() and not is_local_node():
+            raise OneLineError("--account is required on a live network (an alias from `ape accounts list`)")
         return accounts.test_accounts[default_test_index]
     if alias.startswith("TEST::"):
-        return accounts.test_accounts[int(alias.removeprefix("TEST::"))]
+        index = alias.removeprefix("TEST::")
+        if not index.isdigit() or int(index) >= 10:
+            raise OneLineError(f"--account {alias}: test accounts are TEST::0 to TEST::9")
+        return accounts.test_accounts[int(index)]
     try:
-        return accounts.load(alias)
-    except Exception as err:  # ape raises its own error types for unknown aliases
-        raise click.BadParameter(f"no account with alias {alias!r}: {err}") from err
+        account = accounts.load(alias)
+    except Exception:  # ape raises its own error types for unknown aliases
+        raise OneLineError(
+            f"no account with alias {alias!r} (`ape accounts list`; import with `ape accounts import {alias}`)"
+        ) from None
+    if signs:
+        _prepare_signing(account, alias)
+    return account
+
+
+def _prepare_signing(account: Any, alias: str) -> None:
+    from ape_accounts import KeyfileAccount
+
+    if not isinstance(account, KeyfileAccount):
+        return
+    variable = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+    passphrase = os.environ.get(variable)
+    interactive = sys.stdin.isatty()
+    if not _says_yes():
+        if not interactive:
+            raise OneLineError(
+                f"account {alias!r} asks 'Sign: [y/N]' for every signature and there is no terminal: "
+                f"pass --yes (or {YES_ENV}=1) with the passphrase in {variable}"
+            )
+        return
+    if not passphrase and not interactive:
+        raise OneLineError(f"--yes without a terminal needs the passphrase of {alias!r} in {variable}")
+    from ape.exceptions import AccountsError
+
+    try:
+        account.set_autosign(True, passphrase=passphrase or None)
+    except AccountsError as err:
+        raise OneLineError(f"cannot unlock account {alias!r}: {err} (check {variable})") from None
+
+
+def first_block() -> int:
+    """The deployment's first block: where every log scan starts."""
+    return int(load_record().get("first_block", 0))
 
 
 def load_config(key: str) -> dict[str, Any]:
     path = DEPLOYMENTS / "config" / f"{key}.yaml"
     if not path.exists():
-        raise click.ClickException(f"no deployment configuration {path.relative_to(ROOT)} for network {key}")
+        raise OneLineError(f"no deployment configuration {path.relative_to(ROOT)} for network {key}")
     return yaml.safe_load(path.read_text())
 
 
@@ -114,7 +188,7 @@ def load_record(key: str | None = None) -> dict[str, Any]:
     key = key or network_key()
     path = deployment_path(key)
     if not path.exists():
-        raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
+        raise OneLineError(f"no deployment for {key}: run `ape run deploy --network ...` first")
     return json.loads(path.read_text())
 
 
@@ -125,13 +199,13 @@ def load_protocol(key: str | None = None) -> Protocol:
     key = key or network_key()
     path = deployment_path(key)
     if not path.exists():
-        raise click.ClickException(f"no deployment for {key}: run `ape run deploy --network ...` first")
-    # Issue #18 (deployment record): contracts are recorded under their contract names.
+        raise OneLineError(f"no deployment for {key}: run `ape run deploy --network ...` first")
+    # The record keeps contracts under their contract names (mor_market/record.py).
     data = record_addresses(json.loads(path.read_text()))
     from ape import chain
 
     if len(chain.provider.get_code(data["pool"])) == 0:
-        raise click.ClickException(
+        raise OneLineError(
             f"{path.name} names contracts that are not on this chain (a fork is new each run): deploy here first, "
             "or operate a persistent node (`./dev node`, then --network arbitrum:sepolia:node)"
         )
@@ -164,10 +238,18 @@ def decode_revert(data: str) -> str | None:
             types = [i.canonical_type for i in abi.inputs]
             if keccak(text=f"{abi.name}({','.join(types)})")[:4] == raw[:4]:
                 values = decode(types, raw[4:])
-                return (
-                    f"{abi.name}(" + ", ".join(f"{i.name}={v}" for i, v in zip(abi.inputs, values, strict=True)) + ")"
-                )
+                pairs = zip(abi.inputs, values, strict=True)
+                return f"{abi.name}(" + ", ".join(f"{i.name}={_show(v)}" for i, v in pairs) + ")"
     return None
+
+
+def _show(value: Any) -> str:
+    """A revert argument as a person reads it: a short bytes32 name as text."""
+    if isinstance(value, bytes | bytearray) and len(value) == 32:
+        text = bytes(value).rstrip(b"\x00")
+        if text and all(32 < b < 127 for b in text):
+            return text.decode()
+    return str(value)
 
 
 def describe_error(err: Exception) -> str:
@@ -175,7 +257,7 @@ def describe_error(err: Exception) -> str:
     inputs = getattr(err, "inputs", None)
     name = type(err).__name__
     if inputs is not None and name not in ("ContractLogicError", "CustomError"):
-        args = ", ".join(f"{k}={v}" for k, v in inputs.items())
+        args = ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
         return f"{name}({args})"
     message = str(err).strip().splitlines()[0] if str(err).strip() else name
     # Ape leaves a custom error as raw revert data when it cannot tell which contract raised it.
@@ -195,9 +277,210 @@ def one_line_errors(action: str) -> Iterator[None]:
     try:
         yield
     except (ApeException, ValueError) as err:
-        raise click.ClickException(f"{action} failed: {describe_error(err)}") from None
+        raise OneLineError(f"{action} failed: {describe_error(err)}") from None
 
 
 def mor(amount_wei: int) -> str:
-    """A MOR amount for humans: 1234.5678 MOR."""
+    """A MOR amount for a report: 1,234.5678 MOR (the operating scripts print exact amounts,
+    `units.format_mor`)."""
     return f"{amount_wei / 10**18:,.4f} MOR"
+
+
+# ------------------------------------------------------------------ output and errors
+
+
+def logs_to_stderr() -> None:
+    """Send every log of Ape's ("INFO: Connecting ...") to stderr, so a script's stdout holds only
+    its output and `ape run provider approve ... > approval.json` writes clean JSON. Ape's click
+    handler looks its echo arguments up by the lowercase level name: give every level `err`."""
+    to_stderr = {level: {"err": True} for level in ("error", "warning", "success", "info", "debug")}
+    for name in ("ape", *logging.root.manager.loggerDict):
+        if name == "ape" or name.startswith("ape"):
+            for handler in logging.getLogger(name).handlers:
+                if hasattr(handler, "echo_kwargs"):
+                    handler.echo_kwargs = to_stderr
+
+
+logs_to_stderr()
+
+
+class OneLineError(click.ClickException):
+    """`error: <what failed and what to do>` on stderr, exit code 1, never a traceback."""
+
+    def show(self, file: Any = None) -> None:
+        message = " ".join(self.format_message().split())
+        click.echo(f"error: {message}", err=True)
+
+
+class OneLineUsageError(OneLineError):
+    exit_code = 2
+
+
+def _one_line(err: BaseException) -> OneLineError:
+    if isinstance(err, OneLineError):
+        return err
+    if isinstance(err, click.UsageError):
+        where = f"{err.ctx.command_path}: " if err.ctx is not None else ""
+        return OneLineUsageError(f"{where}{err.format_message()} (see --help)")
+    if isinstance(err, click.ClickException):
+        return OneLineError(err.format_message())
+    from ape.exceptions import ApeException
+
+    if isinstance(err, ApeException | ValueError):
+        return OneLineError(describe_error(err))
+    from ape.logging import logger
+
+    logger.debug("".join(traceback.format_exception(err)))
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return OneLineError(f"{type(err).__name__}: {first}" if first else type(err).__name__)
+
+
+class MarketCommand(ConnectedProviderCommand):
+    """An `ape run` command connected to the network whose every failure, bad input included,
+    is one line on stderr. A negative number (`-5`) reaches its argument's check instead of
+    being taken for an option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {}).setdefault("ignore_unknown_options", True)
+        super().__init__(*args, **kwargs)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException as err:
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:  # every failure, expected or not, becomes one line
+            raise _one_line(err) from None
+
+
+class MarketGroup(click.Group):
+    """A group of MarketCommands; an unknown subcommand or option is one line too."""
+
+    command_class = MarketCommand
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException as err:
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:
+            raise _one_line(err) from None
+
+
+MarketGroup.group_class = MarketGroup
+
+
+class _Parsed(click.ParamType):
+    """A click type from one of `mor_market.units`' parsers: its ValueError is the message."""
+
+    def __init__(self, name: str, parse: Callable[[str], Any]) -> None:
+        self.name = name
+        self._parse = parse
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self._parse(value)
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+
+
+MOR_AMOUNT = _Parsed("MOR", units.parse_mor)  # 1.5 = 1.5 MOR; 100wei = 100 wei
+PRICE = _Parsed("MOR/s", units.parse_price)  # 0.00001 (per second), 0.864/day, 10000000000wei
+DURATION = _Parsed("SECONDS", units.parse_duration)  # 300, 5m, 2h, 1d
+ADDRESS = _Parsed("ADDRESS", units.parse_address)
+BID_ID = _Parsed("BID_ID", lambda text: units.parse_id(text, "bid id"))
+SESSION_ID = _Parsed("SESSION_ID", lambda text: units.parse_id(text, "session id"))
+NONCE = _Parsed("NONCE", lambda text: units.parse_id(text, "nonce", bits=96))
+
+AMOUNT_HELP = "MOR, decimals accepted (1.5); wei only with a wei suffix (100wei)"
+PRICE_HELP = "MOR per second (0.00001), or per hour or day (0.864/day); wei/s with a wei suffix"
+
+
+def model_id_of(protocol: Protocol, model: str) -> int:
+    """A model's id from its id or its name (any case)."""
+    text = model.strip()
+    if text.isdigit():
+        model_id = int(text)
+        if model_id == 0 or model_id > int(protocol.model_registry.modelCount()):
+            raise OneLineError(f"no model {model_id} (`ape run model list`)")
+        return model_id
+    from mor_market.names import InvalidModelName, canonical
+
+    try:
+        canonical(text)
+    except InvalidModelName as err:
+        raise OneLineError(f"model name {text!r}: {err}") from None
+    model_id = int(protocol.model_registry.modelIdByName(text))
+    if model_id == 0:
+        raise OneLineError(f"no active model named {text!r} (`ape run model list`)")
+    return model_id
+
+
+def echo_json(data: Any) -> None:
+    """Machine output: JSON on stdout, alone."""
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def note(message: str) -> None:
+    """A log line for a person: stderr, never mixed into machine output."""
+    click.echo(message, err=True)
+
+
+def require_balance(protocol: Protocol, account: Any, needed: int, what: str) -> None:
+    """Refuse, before anything is sent, an operation the account's MOR cannot pay for."""
+    if needed <= 0:
+        return
+    balance = int(protocol.mor.balanceOf(account))
+    if balance < needed:
+        raise OneLineError(
+            f"{what} needs {units.format_mor(needed)} but {account.address} holds {units.format_mor(balance)}"
+        )
+    if int(chain_balance(account)) == 0:
+        raise OneLineError(f"{account.address} has no ETH to pay for gas")
+
+
+def chain_balance(account: Any) -> int:
+    from ape import chain
+
+    return int(chain.provider.get_balance(account.address))
+
+
+def approve_if_needed(protocol: Protocol, account: Any, spender: Any, amount: int) -> None:
+    """An ERC-20 approve only when the allowance is short: never a paid approve for nothing."""
+    if amount and int(protocol.mor.allowance(account, spender)) < amount:
+        protocol.mor.approve(spender, amount, sender=account)
+
+
+def require_usable_bid(protocol: Protocol, bid_id: int) -> Any:
+    """The bid's record if it can open a session now; else one line saying why. Read from views
+    that do not revert, so no failed call is traced."""
+    record = protocol.marketplace.bid(bid_id)
+    label = units.hex_id(bid_id)
+    if not record.active:
+        raise OneLineError(
+            f"no active bid {label}: never posted, deleted or replaced (`ape run consumer bids MODEL` lists them)"
+        )
+    if protocol.marketplace.isModelClosed(record.modelId):
+        raise OneLineError(f"bid {label} is on model {record.modelId}, which was deregistered")
+    marketplace = protocol.marketplace
+    if marketplace.whitelistEnabled() and not marketplace.isWhitelisted(record.provider):
+        raise OneLineError(f"bid {label}: its provider {record.provider} is off the whitelist (suspended)")
+    return record

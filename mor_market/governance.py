@@ -172,3 +172,39 @@ def operations(timelock: Any, from_block: int) -> list[Operation]:
 def state_of(timelock: Any, operation_id: bytes) -> str:
     """unset, waiting, ready or done."""
     return STATES[int(timelock.getOperationState(operation_id))]
+
+
+def dry_run(contract: Any, method: str, *args: Any, sender: str) -> None:
+    """Call `contract.method(*args)` as `sender` (the timelock) without sending anything: raises
+    the contract's revert (a parameter out of bounds, a pause too soon) before a change is
+    scheduled, where it would otherwise only fail at execution, after the delay."""
+    import re
+
+    from ape import chain
+
+    data = "0x" + bytes(getattr(contract, method).encode_input(*args)).hex()
+    try:
+        chain.provider.make_request("eth_call", [{"from": sender, "to": str(contract.address), "data": data}, "latest"])
+    except Exception as err:  # the node's revert, as Ape's ProviderError or web3's errors
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        custom = re.search(r"custom error (0x[0-9a-fA-F]{8}):?\s*([0-9a-fA-F]*)", message)
+        if custom:
+            from mor_market.cli import decode_revert
+
+            raw = custom.group(1) + custom.group(2)
+            message = decode_revert(raw) or raw
+        raise ValueError(message) from None
+
+
+def apply(protocol: Any, governance: Any, contract: Any, method: str, *args: Any) -> tuple[Any, Operation | None]:
+    """Make a governance change: directly when the contract's owner is governance itself (a
+    deployment without a timelock), else through the timelock: scheduled, and executed at once
+    when its delay is 0. Returns (the executed receipt or None, the operation or None)."""
+    timelock = protocol.timelock
+    if timelock is None or str(contract.owner()) != str(timelock.address):
+        return getattr(contract, method)(*args, sender=governance), None
+    dry_run(contract, method, *args, sender=str(timelock.address))
+    operation = schedule(timelock, governance, contract, method, *args)
+    if operation.delay:
+        return None, operation
+    return execute(timelock, governance, operation), operation

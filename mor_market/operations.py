@@ -4,6 +4,7 @@ and the main job. Each state-changing operation returns its transaction receipt.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,21 +19,24 @@ STIPEND, DIRECT = 0, 1
 # ------------------------------------------------------------------ provider
 
 
+def _approve(p: Protocol, account: Any, spender: Any, amount: int) -> None:
+    """An ERC-20 approve only when the allowance is short: no paid approve for nothing."""
+    if amount and int(p.mor.allowance(account, spender)) < amount:
+        p.mor.approve(spender, amount, sender=account)
+
+
 def register_provider(p: Protocol, account: Any, endpoint: str, stake: int) -> Any:
-    if stake:
-        p.mor.approve(p.marketplace, stake, sender=account)
+    _approve(p, account, p.marketplace, stake)
     return p.marketplace.register(endpoint, stake, sender=account)
 
 
 def add_stake(p: Protocol, account: Any, amount: int) -> Any:
-    p.mor.approve(p.marketplace, amount, sender=account)
+    _approve(p, account, p.marketplace, amount)
     return p.marketplace.addStake(amount, sender=account)
 
 
 def post_bid(p: Protocol, account: Any, model_id: int, price_per_second: int) -> tuple[int, Any]:
-    fee = p.marketplace.bidFee()
-    if fee:
-        p.mor.approve(p.marketplace, fee, sender=account)
+    _approve(p, account, p.marketplace, int(p.marketplace.bidFee()))
     tx = p.marketplace.postBid(model_id, price_per_second, sender=account)
     return tx.decode_logs(p.marketplace.BidPosted)[0].bidId, tx
 
@@ -148,7 +152,7 @@ def open_session(
     if str(approval["consumer"]).lower() != consumer.address.lower():
         raise ValueError(f"the approval is for consumer {approval['consumer']}, not {consumer.address}")
     signature = bytes.fromhex(str(approval["signature"]).removeprefix("0x"))
-    bid, nonce, deadline = int(approval["bidId"]), int(approval["nonce"]), int(approval["deadline"])
+    bid, nonce, deadline = (int(str(approval[k]), 0) for k in ("bidId", "nonce", "deadline"))
     _held, withdrawable = p.router.holdOf(consumer)
     needed = max(0, stake - withdrawable)
     if permit and needed:
@@ -177,7 +181,7 @@ def _permit(p: Protocol, owner: Any, value: int, deadline: int) -> tuple[int, by
 def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:
     if receipt is None:
         return p.router.closeSession(session, sender=closer)
-    if int(receipt["sessionId"]) != session:
+    if int(str(receipt["sessionId"]), 0) != session:
         raise ValueError(f"the receipt is for session {receipt['sessionId']}, not {session}")
     signature = bytes.fromhex(str(receipt["signature"]).removeprefix("0x"))
     return p.router.closeSessionWithReceipt(
@@ -185,12 +189,34 @@ def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any
     )
 
 
-def sessions(p: Protocol, start_block: int, consumer: str | None = None) -> list[dict[str, Any]]:
-    """Sessions opened since `start_block` (optionally of one consumer), with their records."""
+SCAN_PAGE = 5_000  # blocks per eth_getLogs request
+
+
+def scan(event: Any, start_block: int, progress: bool = True, **filters: Any) -> list[Any]:
+    """Every log of `event` from `start_block` (the deployment's first block) to the head, in pages
+    of SCAN_PAGE blocks; a scan of more than one page shows a progress bar on stderr."""
+    import click
     from ape import chain
 
+    end = chain.blocks.head.number + 1
+    pages = [(b, min(b + SCAN_PAGE, end)) for b in range(max(0, start_block), end, SCAN_PAGE)]
+    logs: list[Any] = []
+    if progress and len(pages) > 1:
+        label = f"scanning {end - start_block:,} blocks for {event.name}"
+        with click.progressbar(pages, label=label, file=sys.stderr) as bar:
+            for first, stop in bar:
+                logs.extend(event.range(first, stop, search_topics=filters or None))
+    else:
+        for first, stop in pages:
+            logs.extend(event.range(first, stop, search_topics=filters or None))
+    return logs
+
+
+def sessions(p: Protocol, start_block: int, consumer: str | None = None) -> list[dict[str, Any]]:
+    """Sessions opened since `start_block` (optionally of one consumer), with their records."""
     found = []
-    for log in p.router.SessionOpened.range(start_block, chain.blocks.head.number + 1):
+    filters = {"consumer": consumer} if consumer else {}
+    for log in scan(p.router.SessionOpened, start_block, **filters):
         if consumer and log.consumer.lower() != consumer.lower():
             continue
         record = p.router.session(log.sessionId)

@@ -1,18 +1,35 @@
 """`ape run governance ...`: governance of a deployment, through its timelock (PROTOCOL.md §7,
 "Announced changes"). Every change is scheduled, stays public for the timelock's delay, then is
-executed; `show` lists who governs and every operation with its state."""
+executed; with a delay of 0 (a local node) the named commands (`whitelist`, `set`, `pause`,
+`unpause`, `withdraw-fees`) execute at once, otherwise they print the operation id and when it is
+ready. Each change is tried as the timelock first, so a value out of bounds is refused before
+anything is sent. `fund` and `sweep` are open to anyone. `show` lists who governs and every
+operation with its state."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand
 
 from mor_market import governance as gov
-from mor_market.cli import account_option, load_protocol, load_record, one_line_errors, resolve_account
+from mor_market.cli import (
+    ADDRESS,
+    DURATION,
+    MOR_AMOUNT,
+    PRICE,
+    MarketGroup,
+    OneLineError,
+    account_option,
+    load_protocol,
+    load_record,
+    one_line_errors,
+    require_balance,
+    resolve_account,
+)
+from mor_market.units import format_duration, format_price, format_time, parse_mor
+from mor_market.units import format_mor as mor
 
 CONTRACTS = {
     "marketplace": "marketplace",
@@ -30,7 +47,7 @@ def _timelock(protocol: Any) -> Any:
 
 
 def _when(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return format_time(timestamp)
 
 
 def _parse(value: str, abi_type: str) -> Any:
@@ -54,20 +71,23 @@ def _find(timelock: Any, first_block: int, prefix: str) -> gov.Operation:
     return matches[0]
 
 
-@click.group(short_help="Schedule, show and execute governance changes")
+@click.group(cls=MarketGroup, short_help="Whitelist, parameters, pause, fees, funding; schedule, execute, show")
 def cli() -> None:
-    """Governance through the deployment's timelock: `schedule` a change, wait its delay,
-    `execute` it; `show` who governs and every operation."""
+    """Governance through the deployment's timelock. Named changes: `whitelist add|remove|off`,
+    `set PARAMETER VALUE`, `pause`, `unpause`, `withdraw-fees`; any call: `schedule`, then
+    `execute` once its delay is over; `cancel`; `show`. Open to anyone: `fund`, `sweep`.
+    Amounts are MOR (1.5; 100wei for wei)."""
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Schedule CONTRACT.FUNCTION(ARGS)")
+@cli.command(short_help="Schedule CONTRACT.FUNCTION(ARGS)")
 @account_option()
 @click.argument("contract", type=click.Choice(sorted(CONTRACTS)))
 @click.argument("function")
 @click.argument("args", nargs=-1)
 def schedule(account_alias: str | None, contract: str, function: str, args: tuple[str, ...]) -> None:
     """Schedule a call by governance, e.g. `schedule pool setBudgetBps 50` or `schedule marketplace
-    setWhitelisted 0xABC... true`. Integers are raw (wei, seconds, basis points)."""
+    setWhitelisted 0xABC... true`. Integers are raw here (wei, seconds, basis points); the named
+    commands (`set`, `whitelist`, ...) take MOR."""
     proposer = resolve_account(account_alias)
     protocol = load_protocol()
     timelock = _timelock(protocol)
@@ -85,7 +105,7 @@ def schedule(account_alias: str | None, contract: str, function: str, args: tupl
     click.echo(f"scheduled {op.id.hex()}: {op.describe(protocol, timelock)}, ready at {_when(ready)}")
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Execute a ready operation")
+@cli.command(short_help="Execute a ready operation")
 @account_option()
 @click.argument("operation_id")
 def execute(account_alias: str | None, operation_id: str) -> None:
@@ -99,7 +119,7 @@ def execute(account_alias: str | None, operation_id: str) -> None:
     click.echo(f"executed {op.id.hex()}: {op.describe(protocol, timelock)}")
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Cancel a scheduled operation")
+@cli.command(short_help="Cancel a scheduled operation")
 @account_option()
 @click.argument("operation_id")
 def cancel(account_alias: str | None, operation_id: str) -> None:
@@ -113,7 +133,7 @@ def cancel(account_alias: str | None, operation_id: str) -> None:
     click.echo(f"cancelled {op.id.hex()}: {op.describe(protocol, timelock)}")
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Who governs, and every operation")
+@cli.command(short_help="Who governs, and every operation")
 def show() -> None:
     """The owner of every contract, the timelock's delay and roles, and every operation scheduled
     since the deployment with its state (waiting, ready, done, cancelled)."""
@@ -131,3 +151,206 @@ def show() -> None:
         state = "cancelled" if state == "unset" else state
         when = f", ready at {_when(ready_at)}" if state in ("waiting", "ready") and ready_at > 1 else ""
         click.echo(f"{op.id.hex()[:16]}  {state:<9} {op.describe(protocol, timelock)}{when}")
+
+
+# ------------------------------------------------------------------ named changes
+
+
+def _change(account_alias: str | None, contract_name: str, method: str, *args: Any) -> None:
+    """Apply one change as governance and say what happened, in one line."""
+    governance = resolve_account(account_alias)
+    protocol = load_protocol()
+    contract = getattr(protocol, contract_name)
+    try:
+        gov.dry_run(contract, method, *args, sender=str(contract.owner()))
+    except ValueError as err:
+        raise OneLineError(f"{method} would fail: {err}") from None
+    with one_line_errors(method):
+        _receipt, operation = gov.apply(protocol, governance, contract, method, *args)
+    described = f"{contract.contract_type.name}.{method}({', '.join(map(str, args))})"
+    if operation is not None and operation.delay:
+        ready = chain.blocks.head.timestamp + operation.delay
+        click.echo(
+            f"scheduled {operation.id.hex()}: {described}, ready at {format_time(ready)}; "
+            f"then `ape run governance execute {operation.id.hex()[:12]}`"
+        )
+    else:
+        click.echo(f"done: {described}")
+
+
+@cli.group(cls=MarketGroup, short_help="Whitelist providers: add, remove, off, show")
+def whitelist() -> None:
+    """While the whitelist is on (after deployment), only whitelisted addresses may register and
+    bid; `off` turns it off for good."""
+
+
+@whitelist.command("add", short_help="Whitelist a provider")
+@account_option()
+@click.argument("address", metavar="PROVIDER", type=ADDRESS)
+def whitelist_add(account_alias: str | None, address: str) -> None:
+    """Let PROVIDER register and bid while the whitelist is on."""
+    _change(account_alias, "marketplace", "setWhitelisted", address, True)
+
+
+@whitelist.command("remove", short_help="Take a provider off the whitelist (suspends its bids)")
+@account_option()
+@click.argument("address", metavar="PROVIDER", type=ADDRESS)
+def whitelist_remove(account_alias: str | None, address: str) -> None:
+    """Take PROVIDER off: it can no longer bid and its bids open no session (it can still close,
+    claim and deregister)."""
+    _change(account_alias, "marketplace", "setWhitelisted", address, False)
+
+
+@whitelist.command("off", short_help="Turn the whitelist off, for good")
+@account_option()
+def whitelist_off(account_alias: str | None) -> None:
+    """Anyone with the minimum stake may then register; this cannot be undone."""
+    _change(account_alias, "marketplace", "disableWhitelist")
+
+
+@whitelist.command("show", short_help="Whether the whitelist is on and an address on it")
+@click.argument("address", metavar="PROVIDER", type=ADDRESS, required=False)
+def whitelist_show(address: str | None) -> None:
+    """Whether the whitelist is on, and PROVIDER's place on it."""
+    marketplace = load_protocol().marketplace
+    on = bool(marketplace.whitelistEnabled())
+    click.echo(f"whitelist {'on' if on else 'off (for good)'}")
+    if address:
+        click.echo(f"{address}: {'whitelisted' if marketplace.isWhitelisted(address) else 'not whitelisted'}")
+
+
+# name: (contract, setter, parser of each value, what it is)
+PARAMETERS: dict[str, tuple[str, str, tuple[Any, ...], str]] = {
+    "budget-bps": ("pool", "setBudgetBps", (click.IntRange(1, 100),), "the pool's daily budget, 1..100 bps"),
+    "min-provider-stake": ("marketplace", "setMinProviderStake", (MOR_AMOUNT,), "MOR, once the whitelist is off"),
+    "min-model-stake": ("model_registry", "setMinModelStake", (MOR_AMOUNT,), "MOR to register a model"),
+    "bid-fee": ("marketplace", "setBidFee", (MOR_AMOUNT,), "MOR per bid, to the fee balance"),
+    "price-bounds": ("marketplace", "setPriceBounds", (PRICE, PRICE), "MIN MAX, MOR per second (or 0.864/day)"),
+    "duration-bounds": ("router", "setDurationBounds", (DURATION, DURATION), "MIN MAX session length (300, 5m, 1d)"),
+    "reference-supply": ("router", "setReferenceSupply", (MOR_AMOUNT,), "MOR pinned as supply (0: unpinned)"),
+}
+
+
+@cli.command("set", short_help="Set a parameter (MOR, MOR/s, durations)")
+@account_option()
+@click.argument("parameter", type=click.Choice(sorted(PARAMETERS)))
+@click.argument("values", nargs=-1, required=True)
+def set_(account_alias: str | None, parameter: str, values: tuple[str, ...]) -> None:
+    """Set PARAMETER to VALUES, checked against its hard bounds before anything is sent:
+    budget-bps 1..100; min-provider-stake, min-model-stake, bid-fee, reference-supply in MOR;
+    price-bounds MIN MAX in MOR per second (or 0.864/day); duration-bounds MIN MAX (300, 5m, 1d)."""
+    contract, setter, parsers, what = PARAMETERS[parameter]
+    if len(values) != len(parsers):
+        raise OneLineError(f"{parameter} takes {len(parsers)} value(s): {what}")
+    parsed = [parser.convert(v, None, click.get_current_context()) for parser, v in zip(parsers, values, strict=True)]
+    _change(account_alias, contract, setter, *parsed)
+
+
+PAUSABLE = {"marketplace": "marketplace", "model-registry": "model_registry", "router": "router"}
+
+
+@cli.command(short_help="Pause new registrations, bids and sessions (at most 7 days)")
+@account_option()
+@click.argument("contract", type=click.Choice([*sorted(PAUSABLE), "all"]), default="all")
+def pause(account_alias: str | None, contract: str) -> None:
+    """Pause CONTRACT (default all): closing, claiming and withdrawing go on; it lifts itself
+    after 7 days, and a new pause waits as long again."""
+    for name in sorted(PAUSABLE) if contract == "all" else [contract]:
+        _change(account_alias, PAUSABLE[name], "pause")
+
+
+@cli.command(short_help="Lift a pause early")
+@account_option()
+@click.argument("contract", type=click.Choice([*sorted(PAUSABLE), "all"]), default="all")
+def unpause(account_alias: str | None, contract: str) -> None:
+    """Unpause CONTRACT (default all paused ones)."""
+    protocol = load_protocol()
+    names = (
+        [n for n in sorted(PAUSABLE) if getattr(protocol, PAUSABLE[n]).paused()] if contract == "all" else [contract]
+    )
+    if not names:
+        raise OneLineError("nothing is paused")
+    for name in names:
+        _change(account_alias, PAUSABLE[name], "unpause")
+
+
+@cli.command("withdraw-fees", short_help="Withdraw bid fees (fees only)")
+@account_option()
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", default="all")
+def withdraw_fees(account_alias: str | None, to: str, amount: str) -> None:
+    """Send AMOUNT (MOR, default all) of the marketplace's fee balance to TO."""
+    balance = int(load_protocol().marketplace.feeBalance())
+    try:
+        wei = balance if amount == "all" else parse_mor(amount)
+    except ValueError as err:
+        raise OneLineError(str(err)) from None
+    if wei == 0 or wei > balance:
+        raise OneLineError(f"the fee balance is {mor(balance)}: cannot withdraw {mor(wei)}")
+    _change(account_alias, "marketplace", "withdrawFees", to, wei)
+
+
+@cli.command(short_help="Fund the compute pool (anyone)")
+@account_option()
+@click.argument("amount", type=MOR_AMOUNT)
+def fund(account_alias: str | None, amount: int) -> None:
+    """Add AMOUNT (MOR) to the compute pool; it counts in the budget from the next day."""
+    if amount == 0:
+        raise OneLineError("amount must be more than 0")
+    account, protocol = resolve_account(account_alias), load_protocol()
+    require_balance(protocol, account, amount, "fund")
+    with one_line_errors("fund"):
+        if int(protocol.mor.allowance(account, protocol.pool)) < amount:
+            protocol.mor.approve(protocol.pool, amount, sender=account)
+        tx = protocol.pool.fund(amount, sender=account)
+    event = tx.decode_logs(protocol.pool.Funded)[0]
+    click.echo(f"funded {mor(event.amount)}; the pool holds {mor(event.balance)}")
+
+
+SWEEPABLE = {"marketplace": "marketplace", "model-registry": "model_registry", "router": "router"}
+
+
+@cli.command(short_help="Sweep stray MOR into the pool (anyone)")
+@account_option()
+@click.argument("contract", type=click.Choice([*sorted(SWEEPABLE), "pool", "all"]), default="all")
+def sweep(account_alias: str | None, contract: str) -> None:
+    """Move MOR sent by plain transfer to CONTRACT (default all) into the pool's ledger."""
+    account, protocol = resolve_account(account_alias), load_protocol()
+    names = [*sorted(SWEEPABLE), "pool"] if contract == "all" else [contract]
+    swept = 0
+    for name in names:
+        with one_line_errors(f"sweep {name}"):
+            if name == "pool":
+                surplus = int(protocol.mor.balanceOf(protocol.pool)) - int(protocol.pool.poolBalance())
+                if surplus > 0:
+                    protocol.pool.absorbSurplus(sender=account)
+            else:
+                target = getattr(protocol, SWEEPABLE[name])
+                surplus = int(target.surplus())
+                if surplus > 0:
+                    target.sweepSurplus(sender=account)
+        if surplus > 0:
+            swept += surplus
+            click.echo(f"swept {mor(surplus)} from {name} into the pool")
+    if not swept:
+        click.echo("no stray MOR to sweep")
+
+
+@cli.command(short_help="Every parameter, the whitelist and the pauses")
+def params() -> None:
+    """Every governance parameter, readable."""
+    p = load_protocol()
+    low, high = p.marketplace.priceBounds()
+    shortest, longest = p.router.durationBounds()
+    click.echo(f"whitelist          {'on' if p.marketplace.whitelistEnabled() else 'off'}")
+    click.echo(f"budget-bps         {p.pool.budgetBps()}")
+    click.echo(f"min-provider-stake {mor(p.marketplace.minProviderStake())}")
+    click.echo(f"min-model-stake    {mor(p.model_registry.minModelStake())}")
+    click.echo(f"bid-fee            {mor(p.marketplace.bidFee())} (fee balance {mor(p.marketplace.feeBalance())})")
+    click.echo(f"price-bounds       {format_price(low)} .. {format_price(high)}")
+    click.echo(f"duration-bounds    {format_duration(shortest)} .. {format_duration(longest)}")
+    click.echo(f"reference-supply   {mor(p.router.referenceSupply())}")
+    for name, attr in sorted(PAUSABLE.items()):
+        until, next_at = getattr(p, attr).pauseState()
+        state = f"paused until {format_time(until)}" if getattr(p, attr).paused() else "not paused"
+        click.echo(f"{name:<18} {state}; next pause possible from {format_time(next_at) if next_at else 'now'}")

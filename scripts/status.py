@@ -1,19 +1,22 @@
-"""`ape run status`: the pool, today's budget and what is left, open sessions, parameters."""
+"""`ape run status`: the pool, today's budget and what is left, open sessions, every parameter,
+readable (MOR, UTC), as JSON on stdout; the scan of sessions starts at the deployment's block."""
 
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from mor_market import operations as ops
-from mor_market.cli import load_protocol
+from mor_market.cli import MarketCommand, echo_json, first_block, load_protocol
+from mor_market.readable import market_view
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Pool, budget, open sessions, parameters")
-@click.option("--from-block", type=int, default=0, show_default=True)
-def cli(from_block: int) -> None:
-    """Print the market's state as JSON."""
+@click.command(cls=MarketCommand, short_help="Pool, budget, open sessions, parameters (JSON)")
+@click.option(
+    "--from-block", type=click.IntRange(0), default=None, help="First block to scan (default: the deployment's)."
+)
+def cli(from_block: int | None) -> None:
+    """Print the market's state as JSON: amounts in MOR, times in UTC and unix seconds."""
     p = load_protocol()
-    state = ops.market_status(p)
-    state["open_sessions"] = [s for s in ops.sessions(p, from_block) if s["closedAt"] == 0]
-    click.echo(ops.dumps(state))
+    start = first_block() if from_block is None else from_block
+    open_sessions = [s for s in ops.sessions(p, start) if s["closedAt"] == 0]
+    echo_json(market_view(p, open_sessions))
