@@ -19,7 +19,7 @@ import yaml
 from ape.cli import ConnectedProviderCommand
 
 from mor_market import units
-from mor_market.deploy import Params, Protocol
+from mor_market.deploy import Params, Protocol, contract_at
 from mor_market.record import addresses as record_addresses
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,12 +211,12 @@ def load_protocol(key: str | None = None) -> Protocol:
         )
     return Protocol(
         mor=Contract(data["mor"], contract_type=project.TestMOR.contract_type),
-        model_registry=project.ModelRegistry.at(data["model_registry"]),
-        marketplace=project.Marketplace.at(data["marketplace"]),
-        pool=project.ComputePool.at(data["pool"]),
-        router=project.SessionRouter.at(data["router"]),
-        reputation=project.Reputation.at(data["reputation"]),
-        timelock=project.GovernanceTimelock.at(data["timelock"]) if data.get("timelock") else None,
+        model_registry=contract_at(project.ModelRegistry, data["model_registry"]),
+        marketplace=contract_at(project.Marketplace, data["marketplace"]),
+        pool=contract_at(project.ComputePool, data["pool"]),
+        router=contract_at(project.SessionRouter, data["router"]),
+        reputation=contract_at(project.Reputation, data["reputation"]),
+        timelock=contract_at(project.GovernanceTimelock, data["timelock"]) if data.get("timelock") else None,
     )
 
 

@@ -15,6 +15,17 @@ import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address
 
 
+def contract_at(container: Any, address: str) -> Any:
+    """`container` at `address`, its type filed under that address first. Ape keeps one type per
+    address for the whole process and `at()` *merges* a different one into it, so an address that
+    held another contract earlier (a reverted test chain, a fork made again) would otherwise come
+    back with both ABIs mixed."""
+    from ape import chain
+
+    chain.contracts.cache_contract_type(to_checksum_address(address), container.contract_type)
+    return container.at(address)
+
+
 @dataclass(frozen=True)
 class Params:
     """Governance parameters of a deployment (per-network values live in deployments/config)."""

@@ -34,7 +34,7 @@ from mor_market.cli import (
     network_key,
     params_from_config,
 )
-from mor_market.deploy import WIRED, Protocol, configure, constructor_arguments, create_address, verify
+from mor_market.deploy import WIRED, Protocol, configure, constructor_arguments, contract_at, create_address, verify
 from mor_market.governance import (
     ADMIN_ROLE,
     CANCELLER_ROLE,
@@ -213,7 +213,7 @@ def _deploy_recorded(
     container = getattr(project, name)
     entry = record["contracts"].get(name)
     if entry and entry.get("block") is not None:
-        return container.at(entry["address"])
+        return contract_at(container, entry["address"])
     if entry and entry.get("transaction"):
         receipt = _receipt(entry["transaction"])
         if receipt is not None:
@@ -222,7 +222,7 @@ def _deploy_recorded(
             entry.update(block=receipt.block_number, gas_used=receipt.gas_used)
             save()
             echo(f"  {name:<18} {entry['address']}  (found its sent transaction {entry['transaction']})")
-            return container.at(entry["address"])
+            return contract_at(container, entry["address"])
     if nonce is not None and deployer.nonce != nonce:
         raise click.ClickException(
             f"{name} must be created with the deployer's nonce {nonce} (its address is planned and wired into the "
@@ -252,7 +252,7 @@ def _deploy_recorded(
     entry.update(block=receipt.block_number, gas_used=receipt.gas_used)
     save()
     echo(f"  {name:<18} {entry['address']}  tx {entry['transaction']}  block {entry['block']}")
-    return container.at(entry["address"])
+    return contract_at(container, entry["address"])
 
 
 def _hand_over(protocol: Protocol, timelock: Any, deployer: Any, governance: str, delay: int) -> None:
