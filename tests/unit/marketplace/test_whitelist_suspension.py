@@ -86,3 +86,15 @@ def test_whitelisted_again__the_provider_bids_and_is_opened_on_again(
     open_session(consumer2, bid, 1_000 * MOR)
     new_bid = marketplace.postBid(model_id, 2 * PRICE, sender=registered_provider).decode_logs(marketplace.BidPosted)
     assert new_bid[0].pricePerSecond == 2 * PRICE
+
+
+def test_suspended_provider__its_bids_are_listed_nowhere_until_it_is_whitelisted_again(
+    marketplace, owner, registered_provider, model_id, bid, suspended
+):
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == []
+    assert list(marketplace.activeBidsOfModel(model_id, 0, 10)) == []
+
+    marketplace.setWhitelisted(registered_provider, True, sender=owner)
+
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == [bid]
+    assert list(marketplace.activeBidsOfModel(model_id, 0, 10)) == [bid]
