@@ -549,7 +549,7 @@ def map_testmap(per_test: Path) -> None:
             kind = node["nodeType"]
             if kind == "FunctionDefinition" and node.get("kind") == "constructor" and node.get("body"):
                 constructors[path].append(list(src_range(node["body"]["src"])))
-            elif kind.endswith("Statement") or kind in ("Return", "Break", "Continue"):
+            elif kind.endswith("Statement") or kind in ("Return", "Break", "Continue", "InlineAssembly"):
                 statements[path].append(list(src_range(node["src"])))
     data = {
         "sources": {p: sha256((ROOT / p).read_bytes()) for p in file_of.values()},
