@@ -897,14 +897,14 @@ def render(data: dict[str, object]) -> str:
     ]
     if rev:
         lines = camp.get("changed_lines") or {}
-        per_file = camp.get("selected_per_file") or {}
+        sel_file = camp.get("selected_per_file") or {}
         per_op_sel = camp.get("selected_per_op") or {}
         out += [
             f"- Mutants generated: {camp.get('generated', '?')} in {len(SUBSETS)} files; selected: {selected}, every "
             f"mutant whose text touches a line added or changed since `{rev}` (`git diff -U0 {rev} -- <file>`, the "
             "`+` side of every hunk; a mutant spanning several lines is in when any of them is); no sampling",
             "- Lines added or changed since the REV, and the mutants on them, per file: "
-            + ", ".join(f"{f} {n} lines / {per_file.get(f, 0)} mutants" for f, n in lines.items()),  # type: ignore[union-attr]
+            + ", ".join(f"{f} {n} lines / {sel_file.get(f, 0)} mutants" for f, n in lines.items() if n),  # type: ignore[union-attr]
             "- Mutants selected per operator: "
             + ", ".join(f"{op} {n}" for op, n in sorted(per_op_sel.items(), key=lambda x: -x[1])),  # type: ignore[union-attr]
             "- Tests per mutant: a per-test coverage map (`./dev mutate --build-testmap`: the unit subsets run once",
