@@ -1142,6 +1142,14 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     files_touched = sorted({m.file for m in chosen} | set(files))
     with Workspace(files_touched) as ws:
+        built, _ = build_fingerprint()
+        stale = [f for f, data in ws.originals.items() if built.get(f) != data.decode()]
+        if stale:
+            # A run stopped after a mutant leaves that mutant in the build (restoring the source
+            # does not rebuild it): rebuild those files and their importers first.
+            targets = sorted({d for f in stale for d in dependents(f)})
+            print(f"rebuilding the restored {' '.join(targets)}", file=sys.stderr)
+            compile_contracts(targets, args.timeout)
         if not ws_compiled_matches(ws):
             print("error: the build is not of the current sources; run through ./dev mutate", file=sys.stderr)
             return 2
