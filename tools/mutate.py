@@ -599,21 +599,31 @@ class TestMap:
         around = [(s, e) for s, e in self.statements.get(m.file, []) if s <= a and b <= e]
         if not around:
             return None, "no statement around it: whole subset"
-        s0, e0 = min(around, key=lambda r: r[1] - r[0])
-        covering: set[int] = set()
-        for s, e, phases in self.ranges.get(m.file, []):
-            if s >= s0 and e <= e0:
-                for ix in phases.values():
-                    covering.update(ix)
+        # The innermost statement some test of the subset executes: a statement with no code of
+        # its own in the optimised build (e.g. `reason = X.selector;` folded into its `if`) or no
+        # test's run counts through the statement around it, which every run of it executes.
         prefixes = tuple(folder.rstrip("/") + "/" for folder in SUBSETS[m.file])
-        chosen = [i for i in sorted(covering) if self.tests[i].startswith(prefixes)]
+        chosen: list[int] = []
+        nested = sorted(around, key=lambda r: r[1] - r[0])
+        depth = 0
+        for depth in range(len(nested)):
+            s0, e0 = nested[depth]
+            covering: set[int] = set()
+            for s, e, phases in self.ranges.get(m.file, []):
+                if s >= s0 and e <= e0:
+                    for ix in phases.values():
+                        covering.update(ix)
+            chosen = [i for i in sorted(covering) if self.tests[i].startswith(prefixes)]
+            if chosen:
+                break
         if not chosen:
             return None, "no test runs its statement: whole subset"
+        where = "its statement" if depth == 0 else f"the statement {depth} level(s) around it"
         modules: dict[str, list[int]] = defaultdict(list)
         for i in chosen:
             modules[self.tests[i].split("::")[0]].append(i)
         order = sorted(modules.values(), key=lambda ix: sum(self.durations[i] for i in ix))
-        return [self.tests[i] for ix in order for i in ix], f"{len(chosen)} covering tests"
+        return [self.tests[i] for ix in order for i in ix], f"{len(chosen)} tests executing {where}"
 
 
 # ------------------------------------------------------------------ running
@@ -820,7 +830,16 @@ def load_results() -> dict[str, object]:
 
 def save_results(data: dict[str, object]) -> None:
     AUDIT.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+    # Atomically: a commit taken while the campaign runs never sees half a file.
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+    os.replace(tmp, RESULTS)
+
+
+def write_report(data: dict[str, object]) -> None:
+    tmp = REPORT.with_suffix(".md.tmp")
+    tmp.write_text(render(data))
+    os.replace(tmp, REPORT)
 
 
 def load_verdicts() -> dict[str, dict[str, str]]:
@@ -1190,7 +1209,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 r.pop("_s")
             save_results(data)
-            REPORT.write_text(render(data))
+            write_report(data)
     if merge:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         if args.only:
