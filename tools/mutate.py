@@ -803,6 +803,11 @@ def run_mutant(
         tests, why = testmap.select(m, source) if testmap else (None, "whole subset")
         result["tests"] = why
         code, out, test_s = run_subset([*(extra_tests or []), *(tests or SUBSETS[m.file])], timeout)
+        if code not in (None, 0) and _failed_test(out) is None and not _summary(out):
+            # No pytest outcome: the run itself broke (seen: anvil not answering within Ape's 20 s
+            # on a loaded machine). Once more before calling it an error.
+            print("  no test outcome (the node?): once more", file=sys.stderr)
+            code, out, test_s = run_subset([*(extra_tests or []), *(tests or SUBSETS[m.file])], timeout)
         result["test_s"] = round(test_s, 1)
         if code is None:
             return {**result, "status": "killed", "detail": f"timeout after {timeout:.0f}s (counts as killed)"}
