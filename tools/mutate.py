@@ -920,6 +920,20 @@ def render(data: dict[str, object]) -> str:
         f"(incremental compile + {tests_how})",
     ]
     if rev:
+        timed = [r for r in rows if "total_s" in r]
+        if timed:
+
+            def mean(k: str) -> float:
+                return sum(float(r.get(k, 0)) for r in timed) / len(timed)  # type: ignore[arg-type]
+
+            by_new = sum(1 for r in rows if final_status(r, verdicts)[1].startswith("killed by new test"))
+            out += [
+                f"- Time per mutant ({len(timed)} timed): {mean('total_s'):.0f} s on average, of which compile "
+                f"{mean('compile_s'):.0f} s and tests {mean('test_s'):.0f} s (v1, every mutant against its whole "
+                "subset: 42 s, compile 10 s and tests 33 s); the machine's 2 cores were shared with other jobs",
+                f"- Killed by the suite as it stood: {counts['killed'] - by_new}; by a test written for a survivor "
+                f"(rerun with `--only ID --with-test NODEID`): {by_new}",
+            ]
         lines = camp.get("changed_lines") or {}
         sel_file = camp.get("selected_per_file") or {}
         per_op_sel = camp.get("selected_per_op") or {}
@@ -938,6 +952,8 @@ def render(data: dict[str, object]) -> str:
             "  `-x`, cheapest test module first. A mutant in a constructor, or in a statement no test executes,",
             "  runs the file's whole subset. A kill is always a real test failing against the mutated build; a",
             "  survivor ran every covering test (and `--only ID --full` reruns it against the whole subset).",
+            "  The map knows the tests of its build only: a test written since runs for a mutant only through",
+            "  `--with-test`, until `--build-testmap` is run again.",
         ]
     else:
         out += [
