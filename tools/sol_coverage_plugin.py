@@ -20,6 +20,13 @@ so this records the raw material itself, right where it happens:
 At the end of the session it writes `coverage/raw.json`: per code hash, the code, the hit count of
 every program counter, and for every JUMPI whether it fell through and/or jumped (branch data).
 `tools/sol_coverage.py report` maps that to source lines and branches.
+
+With `SOL_COVERAGE_PER_TEST=<path>` it also writes, per test, which program counters of which code
+ran while that test was the current one, split by phase ("setup": its fixtures, which for a
+session- or module-scoped fixture means the first test that needed it; "call": the test itself,
+and its teardown), and each test's duration. `tools/mutate.py --build-testmap` runs the unit
+subsets this way and maps it to source ranges, so that a mutant runs only the tests that
+execute its statement.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
 from web3.providers.rpc import HTTPProvider
 
 TRACE_OPTIONS = {
@@ -44,6 +52,7 @@ TRACE_OPTIONS = {
 CALL_OPS = {"CALL", "CALLCODE", "STATICCALL", "DELEGATECALL"}
 CREATE_OPS = {"CREATE", "CREATE2"}
 OUTPUT = Path(os.environ.get("SOL_COVERAGE_RAW", "coverage/raw.json"))
+PER_TEST = os.environ.get("SOL_COVERAGE_PER_TEST")
 
 
 class Recorder:
@@ -58,6 +67,10 @@ class Recorder:
         self.steps = 0
         self.seconds = 0.0
         self.methods: defaultdict[str, int] = defaultdict(int)
+        # Per test (only with SOL_COVERAGE_PER_TEST): nodeid -> phase -> code -> pcs that ran.
+        self.per_test: dict[str, dict[str, defaultdict[str, set[int]]]] = {}
+        self.durations: dict[str, float] = {}
+        self.current: defaultdict[str, set[int]] | None = None
 
     # -- node access -------------------------------------------------------------------------
     @staticmethod
@@ -148,6 +161,8 @@ class Recorder:
                 last_jumpi = None
             if code is not None:
                 self.hits[code][pc] += 1
+                if self.current is not None:
+                    self.current[code].add(pc)
             op = log["op"]
             if op == "JUMPI":
                 last_jumpi = (code, pc, depth)
@@ -176,6 +191,22 @@ class Recorder:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.as_raw()))
 
+    # -- per test ----------------------------------------------------------------------------
+    def enter(self, nodeid: str, phase: str) -> None:
+        """From now on, what runs is `nodeid`'s ("setup" or "call"; teardown counts as call)."""
+        phases = self.per_test.setdefault(nodeid, {})
+        self.current = phases.setdefault(phase, defaultdict(set))
+
+    def per_test_raw(self) -> dict[str, Any]:
+        return {
+            "codes": {key: code for key, code in self.codes.items() if key in self.hits or "init:" + key in self.hits},
+            "tests": {
+                nodeid: {phase: {key: sorted(pcs) for key, pcs in codes.items()} for phase, codes in phases.items()}
+                for nodeid, phases in self.per_test.items()
+            },
+            "durations": {nodeid: round(s, 3) for nodeid, s in self.durations.items()},
+        }
+
 
 RECORDER = Recorder()
 ORIGINAL_MAKE_REQUEST = HTTPProvider.make_request
@@ -196,9 +227,32 @@ def pytest_configure(config: Any) -> None:
     HTTPProvider.make_request = traced_make_request  # type: ignore[method-assign]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: Any) -> None:
+    if PER_TEST:
+        RECORDER.enter(item.nodeid, "setup")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: Any) -> None:
+    if PER_TEST:
+        RECORDER.enter(item.nodeid, "call")
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    if PER_TEST:
+        RECORDER.durations[report.nodeid] = RECORDER.durations.get(report.nodeid, 0.0) + report.duration
+        if report.when == "teardown":
+            RECORDER.current = None
+
+
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     HTTPProvider.make_request = ORIGINAL_MAKE_REQUEST  # type: ignore[method-assign]
     RECORDER.dump(OUTPUT)
+    if PER_TEST:
+        path = Path(PER_TEST)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(RECORDER.per_test_raw()))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
