@@ -19,6 +19,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from mor_market.constants import ARBITRUM_SEPOLIA_CHAIN_ID, MOR_SEPOLIA_ADDRESS
 from mor_market.localnet import MOR_PER_ACCOUNT, die_with_parent, free_port, rpc
+from mor_market.units import format_mor
 from tests.toolchain.test_plain_ape import activated_venv_only
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,9 +138,9 @@ def test_dev_node__ape_run_deploy_on_arbitrum_sepolia_node__deploys_and_reads_ba
         assert len(rpc(node.uri, "eth_getCode", [entry["address"], "latest"])) > 2
     status = ape_on_node(node, tmp_path, "run", "status", "--network", "arbitrum:sepolia:node")
     assert status.returncode == 0, status.stdout[-2000:] + status.stderr[-2000:]
-    state = json.loads(status.stdout[status.stdout.index("\n{") + 1 :])
+    state = json.loads(status.stdout)  # stdout holds the JSON alone (Ape's logs go to stderr)
     assert state["params"]["budget_bps"] == record["config"]["budget_bps"]
-    assert state["params"]["min_provider_stake"] == record["config"]["min_provider_stake"]
+    assert state["params"]["min_provider_stake"] == format_mor(int(record["config"]["min_provider_stake"]))
 
     # Governance across commands, through the deployment's timelock (no delay on a local node).
     network = ["--network", "arbitrum:sepolia:node", "--account", "TEST::0"]
