@@ -335,7 +335,27 @@ def _one_line(err: BaseException) -> OneLineError:
     return OneLineError(f"{type(err).__name__}: {first}" if first else type(err).__name__)
 
 
-class MarketCommand(ConnectedProviderCommand):
+class _OneLineFailures:
+    """Mixed into a click command or group: every failure, bad input included, is one line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[misc]
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException as err:
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:  # every failure, expected or not, becomes one line
+            raise _one_line(err) from None
+
+
+class MarketCommand(_OneLineFailures, ConnectedProviderCommand):
     """An `ape run` command connected to the network whose every failure, bad input included,
     is one line on stderr. A negative number (`-5`) reaches its argument's check instead of
     being taken for an option."""
@@ -344,43 +364,11 @@ class MarketCommand(ConnectedProviderCommand):
         kwargs.setdefault("context_settings", {}).setdefault("ignore_unknown_options", True)
         super().__init__(*args, **kwargs)
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException as err:
-            raise _one_line(err) from None
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
-        except Exception as err:  # every failure, expected or not, becomes one line
-            raise _one_line(err) from None
-
-
-class MarketGroup(click.Group):
+class MarketGroup(_OneLineFailures, click.Group):
     """A group of MarketCommands; an unknown subcommand or option is one line too."""
 
     command_class = MarketCommand
-
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException as err:
-            raise _one_line(err) from None
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
-        except Exception as err:
-            raise _one_line(err) from None
 
 
 MarketGroup.group_class = MarketGroup
