@@ -134,3 +134,22 @@ def endpoint_port(endpoint: str) -> int:
     if port is None:
         return 443 if parts.scheme == "https" else 80
     return port
+
+
+RECORD_CONTRACTS = {
+    "ModelRegistry": "model_registry",
+    "Marketplace": "marketplace",
+    "ComputePool": "pool",
+    "SessionRouter": "router",
+}
+
+
+def deployment_record(protocol: Any, chain_id: int) -> dict[str, Any]:
+    """The part of a deployment record the node reads (addresses and ABIs, mor_market/record.py's
+    format) for a protocol deployed in this process (tests, the benchmark, the main job)."""
+    contracts = {}
+    for name, attribute in RECORD_CONTRACTS.items():
+        contract = getattr(protocol, attribute)
+        abi = [item.model_dump(mode="json", by_alias=True) for item in contract.contract_type.abi]
+        contracts[name] = {"address": str(contract.address), "abi": abi}
+    return {"chain_id": int(chain_id), "contracts": contracts}

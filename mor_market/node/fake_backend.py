@@ -36,18 +36,21 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = Non
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
+REQUESTS = web.AppKey("requests", int)
+
+
 def app(pace: Pace, model: str = "fake-model") -> web.Application:
-    """The server; `app["requests"]` counts the completions it served."""
+    """The server; `app[REQUESTS]` counts the completions it served."""
     application = web.Application()
-    application["requests"] = 0
+    application[REQUESTS] = 0
 
     async def models(_request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": model, "object": "model"}]})
 
     async def completions(request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        application["requests"] += 1
-        cid = f"chatcmpl-{application['requests']}"
+        application[REQUESTS] += 1
+        cid = f"chatcmpl-{application[REQUESTS]}"
         words = [f"t{i} " for i in range(pace.tokens)]
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
         # Paced from the request's arrival: token i is due at first + i * inter, however long
