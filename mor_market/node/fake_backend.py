@@ -36,21 +36,21 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = Non
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
-REQUESTS = web.AppKey("requests", int)
+REQUESTS = web.AppKey("requests", list)
 
 
 def app(pace: Pace, model: str = "fake-model") -> web.Application:
-    """The server; `app[REQUESTS]` counts the completions it served."""
+    """The server; `app[REQUESTS]` lists the request bodies it served."""
     application = web.Application()
-    application[REQUESTS] = 0
+    application[REQUESTS] = []
 
     async def models(_request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": model, "object": "model"}]})
 
     async def completions(request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        application[REQUESTS] += 1
-        cid = f"chatcmpl-{application[REQUESTS]}"
+        application[REQUESTS].append(body)
+        cid = f"chatcmpl-{len(application[REQUESTS])}"
         words = [f"t{i} " for i in range(pace.tokens)]
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
         # Paced from the request's arrival: token i is due at first + i * inter, however long
