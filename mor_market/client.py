@@ -287,6 +287,7 @@ class Consumer:
         else:
             tx = ops.close_session(self.p, self.account, s.session, receipt)
         closed = tx.decode_logs(self.p.router.SessionClosed)[0]
+        recorded = tx.decode_logs(self.p.router.ReceiptRecorded)
         return {
             "sessionId": f"0x{s.session:064x}",
             "provider": s.provider,
@@ -297,6 +298,9 @@ class Consumer:
             "receipt": None
             if receipt is None
             else {k: receipt[k] for k in ("ttftMs", "tokensPerSecond", "deadline", "requests") if k in receipt},
+            "recorded": None
+            if not recorded
+            else {"ttftMs": int(recorded[0].ttftMs), "tokensPerSecond": int(recorded[0].tokensPerSecond)},
             "requests": len(s.measured),
             "secondsProvided": int(closed.secondsProvided),
             "paid": int(closed.paid),
