@@ -11,6 +11,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from web3 import Web3
 from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
 
 from mor_market import eip712
 
@@ -158,6 +159,7 @@ class Chain:
 
     def claim(self, provider: str) -> tuple[int, str]:
         receipt = self._send("claim", self.pool.functions.claim(provider))
-        events = self.pool.events.Claimed().process_receipt(receipt)
+        # The claim's receipt also holds MOR's Transfer logs: only the pool's Claimed is read.
+        events = self.pool.events.Claimed().process_receipt(receipt, errors=DISCARD)
         amount = int(events[0]["args"]["amount"]) if events else 0
         return amount, "0x" + bytes(receipt["transactionHash"]).hex()
