@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from aiohttp import web
 
 from mor_market.ids import bid_parts, session_consumer, session_id
 from mor_market.node import auth
-from mor_market.node.chain import Chain, ChainError, OnChainSession
+from mor_market.node.chain import WORKERS, Chain, ChainError, OnChainSession
 from mor_market.node.config import ConfigError, ModelConfig, NodeConfig, endpoint_port
 from mor_market.node.measure import StreamMeter, observe, sse_data, summarize
 from mor_market.node.store import ApprovalRow, SessionRow, Store
@@ -71,6 +72,8 @@ class Node:
         self._locks: dict[str, asyncio.Lock] = {}
         self._background: asyncio.Task | None = None
         self.housekeeping_runs = 0
+        self._checked: dict[int, float] = {}  # session -> when it was last read on-chain (monotonic)
+        self._clock: tuple[int, float] | None = None  # (chain time, when it was read)
 
     # ------------------------------------------------------------ start and stop
 
@@ -109,6 +112,8 @@ class Node:
         return app
 
     async def _on_startup(self, _app: web.Application) -> None:
+        # Chain reads block a worker thread each: enough workers for every concurrent request.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(WORKERS, thread_name_prefix="node-chain"))
         timeout = aiohttp.ClientTimeout(total=self.config.backend_timeout, sock_connect=10)
         self.http = aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0))
         if self.config.housekeeping_interval > 0:
@@ -239,23 +244,50 @@ class Node:
 
     # ------------------------------------------------------------ sessions
 
-    def _session_sync(self, session: int) -> tuple[SessionRow, OnChainSession, int]:
-        """The node's record of a session of its own (read from the chain and cached the first
-        time), the session as the chain has it now, and the chain's time."""
-        onchain = self.chain.session(session)
-        if onchain is None:
-            raise Refused(404, f"no session 0x{session:064x} on-chain: open one first")
-        if onchain.provider != self.provider:
-            raise Refused(403, f"session 0x{session:064x} is with provider {onchain.provider}, not this node's")
-        served = self.served.get(onchain.model_id)
-        if served is None:
-            raise Refused(
-                403, f"session 0x{session:064x} is for model {onchain.model_id}, which this node does not serve"
-            )
-        row = self.store.session(session) or self._remember(onchain, served)
-        if onchain.closed_at and not row.closed_at:
-            self.store.mark_closed(session, onchain.closed_at)
-        return row, onchain, self.chain.now()
+    def _session_sync(self, session: int) -> tuple[SessionRow, int]:
+        """The node's record of a session of its own and the chain's time. The session is read
+        on-chain the first time (who its consumer and provider are, its model and end never change)
+        and then again only when the last read is older than `chain_cache_seconds`, to see a close
+        by someone else; so a request costs no chain read while a session is busy."""
+        row = self.store.session(session)
+        checked = self._checked.get(session)
+        if row is None or checked is None or time.monotonic() - checked >= self.config.chain_cache_seconds:
+            onchain = self.chain.session(session)
+            if onchain is None:
+                raise Refused(404, f"no session 0x{session:064x} on-chain: open one first")
+            if onchain.provider != self.provider:
+                raise Refused(403, f"session 0x{session:064x} is with provider {onchain.provider}, not this node's")
+            served = self.served.get(onchain.model_id)
+            if served is None:
+                raise Refused(
+                    403, f"session 0x{session:064x} is for model {onchain.model_id}, which this node does not serve"
+                )
+            row = self.store.session(session) or self._remember(onchain, served)
+            if onchain.closed_at and not row.closed_at:
+                self.store.mark_closed(session, onchain.closed_at)
+                row = self.store.session(session) or row
+            self._checked[session] = time.monotonic()
+        return row, self._chain_now()
+
+    def _chain_now(self) -> int:
+        """The chain's time: the latest block's timestamp, read at most every `chain_cache_seconds`
+        and advanced by the wall clock in between."""
+        fetched = self._clock
+        elapsed = 0.0 if fetched is None else time.monotonic() - fetched[1]
+        if fetched is None or elapsed >= self.config.chain_cache_seconds:
+            self._clock = fetched = (self.chain.now(), time.monotonic())
+            elapsed = 0.0
+        return fetched[0] + int(elapsed)
+
+    async def _session(self, session: int) -> tuple[SessionRow, int]:
+        """`_session_sync`, without leaving the event loop when nothing needs reading on-chain."""
+        checked = self._checked.get(session)
+        if checked is not None and self._clock is not None:
+            oldest = min(checked, self._clock[1])
+            row = self.store.session(session)
+            if row is not None and time.monotonic() - oldest < self.config.chain_cache_seconds:
+                return row, self._chain_now()
+        return await asyncio.to_thread(self._session_sync, session)
 
     async def _signed(self, request: web.Request) -> tuple[auth.SignedRequest, bytes]:
         body = await request.read()
@@ -285,12 +317,12 @@ class Node:
                 raise ValueError
         except ValueError:
             raise Refused(400, "the body must be a chat completion request (JSON with messages)") from None
-        row, onchain, now = await asyncio.to_thread(self._session_sync, signed.session)
+        row, now = await self._session(signed.session)
         self._require_consumer(signed, row)
-        if onchain.closed_at:
-            raise Refused(410, f"session 0x{row.session_id:064x} was closed at {onchain.closed_at}")
-        if now >= onchain.ends_at:
-            raise Refused(410, f"session 0x{row.session_id:064x} expired at {onchain.ends_at} (chain time {now})")
+        if row.closed_at:
+            raise Refused(410, f"session 0x{row.session_id:064x} was closed at {row.closed_at}")
+        if now >= row.ends_at:
+            raise Refused(410, f"session 0x{row.session_id:064x} expired at {row.ends_at} (chain time {now})")
         served = self.served[row.model_id]
         requested = str(payload.get("model") or served.config.name)
         if requested.lower() != served.config.name.lower():
@@ -351,10 +383,10 @@ class Node:
             raise Refused(400, str(err)) from None
         if session != signed.session:
             raise Refused(400, "the signed session is not the session in the path")
-        row, onchain, now = await asyncio.to_thread(self._session_sync, session)
+        row, now = await self._session(session)
         self._require_consumer(signed, row)
-        if onchain.closed_at:
-            raise Refused(410, f"session 0x{session:064x} was closed at {onchain.closed_at}: a receipt is of no use")
+        if row.closed_at:
+            raise Refused(410, f"session 0x{session:064x} was closed at {row.closed_at}: a receipt is of no use")
         self._require_fresh(signed)
         summary = summarize(self.store.measurements(session))
         if summary is None:

@@ -15,6 +15,8 @@ from web3.logs import DISCARD
 
 from mor_market import eip712
 
+WORKERS = 64  # threads that read the chain for concurrent requests (the node's default executor)
+
 
 class ChainError(RuntimeError):
     """The chain refused or failed a call; the message names the call."""
@@ -41,7 +43,13 @@ class ActiveBid:
 
 class Chain:
     def __init__(self, rpc_url: str, record: dict[str, Any], key: bytes, timeout: float = 30.0) -> None:
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        import requests
+
+        # Concurrent requests read the chain from worker threads at once: a pool as large as theirs.
+        http = requests.Session()
+        http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=WORKERS))
+        http.mount("https://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=WORKERS))
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, session=http))
         contracts = record["contracts"]
 
         def contract(name: str) -> Any:

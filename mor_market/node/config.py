@@ -43,6 +43,7 @@ class NodeConfig:
     receipt_ttl: int = 3_600  # seconds a receipt stays usable
     housekeeping_interval: float = 30.0  # seconds between closes of expired sessions and claims
     backend_timeout: float = 300.0
+    chain_cache_seconds: float = 1.0  # how stale a session's closed state and the chain's time may be
     extra: dict[str, Any] = field(default_factory=dict)
 
     def model(self, name: str) -> ModelConfig | None:
@@ -85,6 +86,7 @@ def from_dict(data: dict[str, Any], base: Path = Path(".")) -> NodeConfig:
             receipt_ttl=int(data.get("receipt_ttl", 3_600)),
             housekeeping_interval=float(data.get("housekeeping_interval", 30.0)),
             backend_timeout=float(data.get("backend_timeout", 300.0)),
+            chain_cache_seconds=float(data.get("chain_cache_seconds", 1.0)),
         )
     except KeyError as err:
         raise ConfigError(f"the configuration has no {err.args[0]!r}") from None
@@ -153,3 +155,15 @@ def deployment_record(protocol: Any, chain_id: int) -> dict[str, Any]:
         abi = [item.model_dump(mode="json", by_alias=True) for item in contract.contract_type.abi]
         contracts[name] = {"address": str(contract.address), "abi": abi}
     return {"chain_id": int(chain_id), "contracts": contracts}
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """A configuration as from_dict reads it, written as TOML (strings, numbers, the models table)."""
+
+    def value(v: Any) -> str:
+        return json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if k != "models"]
+    for name, entry in data["models"].items():
+        lines += ["", f"[models.{json.dumps(name)}]", *(f"{k} = {value(v)}" for k, v in entry.items())]
+    return "\n".join(lines) + "\n"

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
+import select
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -89,3 +96,47 @@ async def _serve(app: web.Application, host: str, port: int, on_listening: Calla
 def serve(app: web.Application, host: str, port: int, on_listening: Callable[[], None]) -> None:
     """Serves until SIGTERM or SIGINT, then stops cleanly (open requests finish, state is closed)."""
     asyncio.run(_serve(app, host, port, on_listening))
+
+
+class NodeProcess:
+    """`python -m mor_market.node --config PATH` as a child process, its key in its environment;
+    `listening()` waits for the line that says where it listens, `terminate()` sends SIGTERM and
+    returns the exit code, `kill()` makes sure it is gone (for a finally)."""
+
+    def __init__(self, config_path: Path, key: bytes, cwd: Path | None = None) -> None:
+        from mor_market.node.config import KEY_ENV
+
+        env = dict(os.environ, **{KEY_ENV: "0x" + key.hex()})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mor_market.node", "--config", str(config_path)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def listening(self, timeout: float = 60) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError("the node did not say where it listens")
+        line = self.proc.stdout.readline()
+        if not line:
+            code = self.proc.wait()
+            raise RuntimeError(f"the node exited with {code}: {self.stderr()}")
+        return json.loads(line)
+
+    def stderr(self) -> str:
+        if self.proc.poll() is None or self.proc.stderr is None:
+            return ""
+        return self.proc.stderr.read()[-2000:]
+
+    def terminate(self, timeout: float = 30) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)

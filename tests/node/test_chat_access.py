@@ -3,6 +3,8 @@ on one of the node's bids for the requested model, each nonce once."""
 
 from __future__ import annotations
 
+import time
+
 from ape import chain
 
 from mor_market import client as consumer_client
@@ -72,5 +74,7 @@ def test_chat__after_expiry_or_close__is_refused_with_410(online, client, router
     assert status == 410 and "closed" in message
 
     chain.mine(timestamp=router.session(expiring.session).endsAt)
+    # The node reads a busy session's state and the chain's time at most every second.
+    time.sleep(online["node"].config.chain_cache_seconds + 0.1)
     status, message = refusal(ask(endpoint, consumer, router, expiring.session, 2))
     assert status == 410 and "expired" in message
