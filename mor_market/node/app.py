@@ -93,7 +93,8 @@ class Node:
 
     @property
     def port(self) -> int:
-        return endpoint_port(self.endpoint)
+        """The registered endpoint's port, or the configured one behind a reverse proxy."""
+        return self.config.port if self.config.port is not None else endpoint_port(self.endpoint)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024, middlewares=[refusals])

@@ -38,7 +38,8 @@ class NodeConfig:
     provider: str
     database: Path
     models: tuple[ModelConfig, ...]
-    bind: str = "127.0.0.1"  # the port comes from the endpoint the provider registered
+    bind: str = "127.0.0.1"  # the port comes from the endpoint the provider registered ...
+    port: int | None = None  # ... unless a reverse proxy (TLS) forwards that endpoint to this port
     approval_ttl: int = 300  # seconds an approval stays usable
     receipt_ttl: int = 3_600  # seconds a receipt stays usable
     housekeeping_interval: float = 30.0  # seconds between closes of expired sessions and claims
@@ -82,6 +83,7 @@ def from_dict(data: dict[str, Any], base: Path = Path(".")) -> NodeConfig:
             database=base / str(data.get("database", "node.sqlite")),
             models=models,
             bind=str(data.get("bind", "127.0.0.1")),
+            port=int(data["port"]) if data.get("port") is not None else None,
             approval_ttl=int(data.get("approval_ttl", 300)),
             receipt_ttl=int(data.get("receipt_ttl", 3_600)),
             housekeeping_interval=float(data.get("housekeeping_interval", 30.0)),
