@@ -8,11 +8,12 @@ provider stopped answering. `ape run consumer chat` is its command line."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,81 +93,75 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     return ProviderError(response.status, message)
 
 
+@contextlib.asynccontextmanager
+async def _post(
+    http: aiohttp.ClientSession, endpoint: str, path: str, timeout: float, **kwargs: Any
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """A POST to a provider's node that answered 200; a refusal or a node that does not answer
+    (also while its answer is read) becomes a ProviderError."""
+    try:
+        async with http.post(endpoint_url(endpoint) + path, timeout=_timeout(timeout), **kwargs) as r:
+            if r.status != 200:
+                raise await _refusal(r)
+            yield r
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise ProviderError(0, f"{endpoint}: {err or type(err).__name__}") from None
+
+
 async def request_approval(
     http: aiohttp.ClientSession, endpoint: str, bid: int, consumer: str, nonce: int, timeout: float = 30
 ) -> dict[str, Any]:
     """The provider node's signed approval for session consumer|nonce on `bid`."""
     body = {"bidId": f"0x{bid:064x}", "consumer": consumer, "nonce": str(nonce)}
-    try:
-        async with http.post(f"{endpoint_url(endpoint)}/v1/approvals", json=body, timeout=_timeout(timeout)) as r:
-            if r.status != 200:
-                raise await _refusal(r)
-            return await r.json()
-    except (aiohttp.ClientError, TimeoutError) as err:
-        raise ProviderError(0, f"{endpoint}: {err or type(err).__name__}") from None
+    async with _post(http, endpoint, "/v1/approvals", timeout, json=body) as r:
+        return await r.json()
 
 
-async def chat(
-    http: aiohttp.ClientSession,
-    endpoint: str,
-    account: Any,
-    router: str,
-    chain_id: int,
-    session: int,
-    nonce: int,
-    request: dict[str, Any],
-    timeout: float = 300,
-) -> Measured:
+@dataclass(frozen=True)
+class Link:
+    """A consumer's session with a provider's node: where the node is and who signs the requests
+    (an Ape account or an eth-account LocalAccount) for which deployment."""
+
+    endpoint: str
+    account: Any
+    router: str
+    chain_id: int
+    session: int
+    timeout: float = 300
+
+    def headers(self, nonce: int, path: str, body: bytes) -> dict[str, str]:
+        return auth.request_headers(self.account, self.router, self.chain_id, self.session, nonce, path, body)
+
+
+async def chat(http: aiohttp.ClientSession, link: Link, nonce: int, request: dict[str, Any]) -> Measured:
     """One chat completion through the provider's node, signed by the consumer and timed from the
     moment it is sent: streamed when `request` asks for it (then the first token's arrival is
     seen), else timed whole."""
     body = json.dumps(request).encode()
-    headers = auth.request_headers(account, router, chain_id, session, nonce, CHAT_PATH, body)
-    headers["Content-Type"] = "application/json"
+    headers = {**link.headers(nonce, CHAT_PATH, body), "Content-Type": "application/json"}
     meter = StreamMeter()
     parts: list[str] = []
-    try:
-        async with http.post(
-            endpoint_url(endpoint) + CHAT_PATH, data=body, headers=headers, timeout=_timeout(timeout)
-        ) as r:
-            if r.status != 200:
-                raise await _refusal(r)
-            if request.get("stream"):
-                async for line in r.content:
-                    chunk = sse_data(line)
-                    if chunk is not None:
-                        parts.append(observe(meter, chunk))
-            else:
-                whole = await r.json()
-                meter.content()
-                parts.append(str(whole["choices"][0]["message"]["content"]))
-                meter.usage(int(whole.get("usage", {}).get("completion_tokens", 1)))
-    except (aiohttp.ClientError, TimeoutError) as err:
-        raise ProviderError(0, f"{endpoint}: {err or type(err).__name__}") from None
+    async with _post(http, link.endpoint, CHAT_PATH, link.timeout, data=body, headers=headers) as r:
+        if request.get("stream"):
+            async for line in r.content:
+                chunk = sse_data(line)
+                if chunk is not None:
+                    parts.append(observe(meter, chunk))
+        else:
+            whole = await r.json()
+            meter.content()
+            parts.append(str(whole["choices"][0]["message"]["content"]))
+            meter.usage(int(whole.get("usage", {}).get("completion_tokens", 1)))
     if meter.ttft_ms is None:
         raise ProviderError(200, "the completion had no token")
     return Measured("".join(parts), meter.ttft_ms, meter.tokens, meter.generation_seconds)
 
 
-async def fetch_receipt(
-    http: aiohttp.ClientSession,
-    endpoint: str,
-    account: Any,
-    router: str,
-    chain_id: int,
-    session: int,
-    nonce: int,
-    timeout: float = 30,
-) -> dict[str, Any]:
-    path = f"/v1/sessions/0x{session:064x}/receipt"
-    headers = auth.request_headers(account, router, chain_id, session, nonce, path, b"")
-    try:
-        async with http.post(endpoint_url(endpoint) + path, data=b"", headers=headers, timeout=_timeout(timeout)) as r:
-            if r.status != 200:
-                raise await _refusal(r)
-            return await r.json()
-    except (aiohttp.ClientError, TimeoutError) as err:
-        raise ProviderError(0, f"{endpoint}: {err or type(err).__name__}") from None
+async def fetch_receipt(http: aiohttp.ClientSession, link: Link, nonce: int) -> dict[str, Any]:
+    """The node's signed receipt of the session, with its measurements."""
+    path = f"/v1/sessions/0x{link.session:064x}/receipt"
+    async with _post(http, link.endpoint, path, link.timeout, data=b"", headers=link.headers(nonce, path, b"")) as r:
+        return await r.json()
 
 
 # ------------------------------------------------------------------ the consumer (sync, on Ape)
@@ -247,29 +242,16 @@ class Consumer:
 
     def chat(self, s: OpenSession, messages: list[dict[str, Any]], stream: bool = True, **extra: Any) -> Measured:
         request = {"model": s.model, "messages": messages, "stream": stream, **extra}
-        measured = self._run(
-            lambda http: chat(
-                http,
-                s.endpoint,
-                self.account,
-                self.router,
-                self.chain_id,
-                s.session,
-                self._next_nonce(),
-                request,
-                self.timeout,
-            )
-        )
+        measured = self._run(lambda http: chat(http, self.link(s), self._next_nonce(), request))
         if stream:
             s.measured.append(measured)
         return measured
 
     def receipt(self, s: OpenSession) -> dict[str, Any]:
-        return self._run(
-            lambda http: fetch_receipt(
-                http, s.endpoint, self.account, self.router, self.chain_id, s.session, self._next_nonce(), self.timeout
-            )
-        )
+        return self._run(lambda http: fetch_receipt(http, self.link(s), self._next_nonce()))
+
+    def link(self, s: OpenSession) -> Link:
+        return Link(s.endpoint, self.account, self.router, self.chain_id, s.session, self.timeout)
 
     def finish(self, s: OpenSession) -> dict[str, Any]:
         """Fetches the receipt and closes with it, or disputes (closes without it) when the

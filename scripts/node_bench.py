@@ -55,7 +55,8 @@ async def _direct(http: aiohttp.ClientSession, url: str, request: dict[str, Any]
 async def _through_node(
     http: aiohttp.ClientSession, endpoint: str, signer: Any, router: str, session: int, nonce: int, request: dict
 ) -> dict[str, float]:
-    m = await consumer_client.chat(http, endpoint, signer, router, CHAIN_ID[0], session, nonce, request, 120)
+    link = consumer_client.Link(endpoint, signer, router, CHAIN_ID[0], session, 120)
+    m = await consumer_client.chat(http, link, nonce, request)
     return {"ttft_ms": m.ttft_ms, "tps": m.tokens_per_second or 0.0, "tokens": m.tokens}
 
 

@@ -16,9 +16,8 @@ REQUEST = {"model": MODEL, "messages": [{"role": "user", "content": "hello"}], "
 
 
 def ask(endpoint, account, router, session, nonce, request=REQUEST):
-    return lambda http: consumer_client.chat(
-        http, endpoint, account, str(router.address), chain.chain_id, session, nonce, request, 20
-    )
+    link = consumer_client.Link(endpoint, account, str(router.address), chain.chain_id, session, 20)
+    return lambda http: consumer_client.chat(http, link, nonce, request)
 
 
 def test_chat__by_the_sessions_consumer__is_served_once_per_nonce_and_refused_to_anyone_else(

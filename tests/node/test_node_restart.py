@@ -68,16 +68,9 @@ def test_node__restarted_on_its_database__keeps_sessions_measurements_and_nonces
     assert (after["ttftMs"], after["tokensPerSecond"]) == (before["ttftMs"], before["tokensPerSecond"])
 
     request = {"model": MODEL, "messages": [{"role": "user", "content": "one"}], "stream": True}
-    status, _ = refusal(
-        lambda http: consumer_client.chat(
-            http, endpoint, consumer, str(router.address), chain.chain_id, s.session, used, request, 20
-        )
-    )
+    link = consumer_client.Link(endpoint, consumer, str(router.address), chain.chain_id, s.session, 20)
+    status, _ = refusal(lambda http: consumer_client.chat(http, link, used, request))
     assert status == 409  # the nonce used before the restart is still spent
-    call(
-        lambda http: consumer_client.chat(
-            http, endpoint, consumer, str(router.address), chain.chain_id, s.session, used + 100, request, 20
-        )
-    )
+    call(lambda http: consumer_client.chat(http, link, used + 100, request))
     assert client.receipt(s)["requests"] == 3
     assert second.terminate() == 0
