@@ -253,21 +253,23 @@ class Consumer:
     def link(self, s: OpenSession) -> Link:
         return Link(s.endpoint, self.account, self.router, self.chain_id, s.session, self.timeout)
 
+    def verdict(self, s: OpenSession) -> tuple[dict[str, Any] | None, str | None, Summary | None]:
+        """(the provider's receipt or None, why to dispute or None, the consumer's own summary):
+        dispute when the node does not answer or its numbers are far better than the consumer's."""
+        own = summarize([m.row() for m in s.measured])
+        try:
+            receipt = self.receipt(s)
+        except ProviderError as err:
+            return None, f"no receipt: {err}", own
+        return receipt, None if own is None else self.tolerance.lies(receipt, own), own
+
     def finish(self, s: OpenSession) -> dict[str, Any]:
         """Fetches the receipt and closes with it, or disputes (closes without it) when the
         provider does not answer or its numbers are far better than the consumer's own."""
-        own = summarize([m.row() for m in s.measured])
-        receipt: dict[str, Any] | None = None
-        try:
-            receipt = self.receipt(s)
-            reason = None if own is None else self.tolerance.lies(receipt, own)
-        except ProviderError as err:
-            reason = f"no receipt: {err}"
+        receipt, reason, own = self.verdict(s)
         if reason is not None:
             log.warning("disputing session 0x%064x: %s", s.session, reason)
-            tx = ops.close_session(self.p, self.account, s.session, None)
-        else:
-            tx = ops.close_session(self.p, self.account, s.session, receipt)
+        tx = ops.close_session(self.p, self.account, s.session, None if reason else receipt)
         closed = tx.decode_logs(self.p.router.SessionClosed)[0]
         recorded = tx.decode_logs(self.p.router.ReceiptRecorded)
         return {
