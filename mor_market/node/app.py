@@ -364,6 +364,9 @@ class Node:
             if response is None:
                 raise Refused(502, f"the model server failed: {err}") from None
             log.warning("session 0x%064x: the model server failed mid-stream: %s", row.session_id, err)
+        except ConnectionResetError:
+            log.info("session 0x%064x: the consumer went away mid-stream", row.session_id)
+            return response or web.Response(status=499)
         finally:
             if meter.ttft_ms is not None:
                 self.store.add_measurement(row.session_id, meter.ttft_ms, meter.tokens, meter.generation_seconds)
