@@ -208,25 +208,36 @@ class Node:
         capacity + a few), so a session opened or closed elsewhere is seen."""
         now = self.chain.now()
         name = served.config.name
+        pending = self._pending(now, name)
+        running = [r for r in self.store.sessions(open_only=True, model=name) if r.ends_at > now]
+        return pending + len(self._still_open(running)), now
+
+    def _pending(self, now: int, model: str | None = None) -> int:
+        """How many approvals of `model` (or of every model) are unused and still valid; those
+        whose session opened become the node's sessions, those expired unused are forgotten."""
         pending = 0
-        for a in self.store.pending_approvals(name):
+        for a in self.store.pending_approvals(model):
             onchain = self.chain.session(a.session_id)
-            if onchain is not None:
+            served = self.served.get(onchain.model_id) if onchain is not None else None
+            if onchain is not None and served is not None:
                 self._remember(onchain, served)
             elif a.deadline < now:
                 self.store.drop_approval(a.session_id)
             else:
                 pending += 1
-        open_sessions = 0
-        for row in self.store.sessions(open_only=True, model=name):
-            if row.ends_at <= now:
-                continue
+        return pending
+
+    def _still_open(self, rows: list[SessionRow]) -> list[SessionRow]:
+        """The sessions of `rows` that are still open on-chain; a close by the consumer (or
+        anyone) is recorded. One read per session: at most the node's capacity."""
+        still = []
+        for row in rows:
             onchain = self.chain.session(row.session_id)
             if onchain is not None and onchain.closed_at:
                 self.store.mark_closed(row.session_id, onchain.closed_at)
             else:
-                open_sessions += 1
-        return pending + open_sessions, now
+                still.append(row)
+        return still
 
     def _remember(self, s: OnChainSession, served: Served) -> SessionRow:
         row = SessionRow(
@@ -440,19 +451,9 @@ class Node:
         today's budget has something left (checked first, so the claim does not revert)."""
         now = self.chain.now()
         done: dict[str, Any] = {"closed": [], "claimed": 0}
-        for a in self.store.pending_approvals():
-            onchain = self.chain.session(a.session_id)
-            served = self.served.get(onchain.model_id) if onchain else None
-            if onchain is not None and served is not None:
-                self._remember(onchain, served)
-            elif a.deadline < now:
-                self.store.drop_approval(a.session_id)
-        for row in self.store.sessions(open_only=True):
+        self._pending(now)
+        for row in self._still_open(self.store.sessions(open_only=True)):
             if row.ends_at > now:
-                continue
-            onchain = self.chain.session(row.session_id)
-            if onchain is not None and onchain.closed_at:
-                self.store.mark_closed(row.session_id, onchain.closed_at)
                 continue
             tx = self.chain.close(row.session_id)
             closed = self.chain.session(row.session_id)
@@ -499,15 +500,15 @@ class Node:
         now = self.chain.now()
         models = []
         for s in self.served.values():
-            rows = self.store.sessions(open_only=True, model=s.config.name)
-            pending = [a for a in self.store.pending_approvals(s.config.name) if a.deadline >= now]
+            pending = self._pending(now, s.config.name)
+            rows = self._still_open(self.store.sessions(open_only=True, model=s.config.name))
             models.append(
                 {
                     "model": s.config.name,
                     "modelId": s.model_id,
                     "capacity": s.config.capacity,
                     "sessionsOpen": sum(1 for r in rows if r.live(now)),
-                    "approvalsPending": len(pending),
+                    "approvalsPending": pending,
                 }
             )
         every = self.store.sessions()

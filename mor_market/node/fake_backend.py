@@ -112,3 +112,21 @@ def app(pace: Pace, model: str = "fake-model") -> web.Application:
 
     application.add_routes([web.get("/v1/models", models), web.post("/v1/chat/completions", completions)])
     return application
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m mor_market.node.fake_backend --port 8000`: try the node without a GPU."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mor_market.node.fake_backend", description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--first-token-ms", type=float, default=200)
+    parser.add_argument("--tokens-per-second", type=float, default=50)
+    parser.add_argument("--tokens", type=int, default=20)
+    args = parser.parse_args(argv)
+    pace = Pace(args.first_token_ms / 1000, 1 / args.tokens_per_second, args.tokens)
+    web.run_app(app(pace), host="127.0.0.1", port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

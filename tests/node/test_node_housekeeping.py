@@ -39,17 +39,22 @@ def test_node__session_past_its_end__is_closed_by_the_node_and_its_pay_claimed(
     client = Consumer(protocol, consumer, timeout=20)
     s = client.open(model, MODEL, STAKE)
     client.chat(s, [{"role": "user", "content": "hello"}])
+    early = client.open(model, MODEL, STAKE)
 
     status, health = get(endpoint, "/health")
     assert status == 200 and health["status"] == "ok" and health["backends"][MODEL]["ok"]
     metrics = get(endpoint, "/metrics")[1]
-    assert (metrics["sessionsOpen"], metrics["capacity"], metrics["requestsServed"]) == (1, 3, 1)
+    assert (metrics["sessionsOpen"], metrics["capacity"], metrics["requestsServed"]) == (2, 3, 1)
     assert metrics["owed"] == "0"
+    chain.pending_timestamp += 60
+    router.closeSession(early.session, sender=consumer)  # a close the node did not make is seen
+    assert get(endpoint, "/metrics")[1]["sessionsOpen"] == 1
+    closed_early = router.session(early.session)
 
     record = router.session(s.session)
     chain.mine(timestamp=record.endsAt + 1)
     metrics = wait_for(endpoint, lambda m: m["claimedByNode"] != "0")
-    pay = PRICE * (record.endsAt - record.openedAt)
+    pay = PRICE * (record.endsAt - record.openedAt) + PRICE * (closed_early.closedAt - closed_early.openedAt)
     assert metrics["sessionsClosedByNode"] == 1 and metrics["sessionsOpen"] == 0, metrics
     assert metrics["claimedByNode"] == metrics["claimed"] == str(pay), metrics
     assert metrics["owed"] == "0"
