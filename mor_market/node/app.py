@@ -162,12 +162,13 @@ class Node:
         async with self._locks.setdefault(name, asyncio.Lock()):
             if await asyncio.to_thread(self.chain.session, session) is not None:
                 raise Refused(409, f"nonce {nonce} of {consumer} already opened a session: use another")
+            # Counting forgets expired unused approvals, so an expired one is signed anew below.
+            live, now = await asyncio.to_thread(self._live_count, served)
             existing = self.store.approval(session)
             if existing is not None:
                 if existing.bid_id == bid:
                     return web.json_response(self._approval_json(existing))
                 raise Refused(409, f"nonce {nonce} of {consumer} is already approved for another bid: use another")
-            live, now = await asyncio.to_thread(self._live_count, served)
             if live >= served.config.capacity:
                 raise Refused(
                     429,
