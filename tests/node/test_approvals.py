@@ -3,6 +3,8 @@ the approvals it signs open sessions on-chain."""
 
 from __future__ import annotations
 
+import pytest
+
 from mor_market import operations as ops
 from mor_market.client import request_approval
 from mor_market.ids import session_id
@@ -50,3 +52,15 @@ def test_approval__foreign_or_deleted_bid_or_bad_input__is_refused(
     marketplace.deleteBid(bid, sender=provider)
     status, message = refusal(lambda http: request_approval(http, endpoint, bid, consumer.address, 1))
     assert status == 410 and "not active" in message
+
+
+def test_node__started_with_a_key_that_does_not_sign_for_the_provider__refuses_to_start(
+    provider, stranger, model, provider_online, backend, node_config
+):
+    from mor_market.node.app import build
+    from mor_market.node.config import ConfigError, from_dict
+    from tests.node.conftest import key_of
+
+    provider_online(provider, model)
+    with pytest.raises(ConfigError, match=f"signs with {provider.address}"):
+        build(from_dict(node_config(provider, backend.url)), key_of(stranger))

@@ -77,3 +77,18 @@ def test_chat__after_expiry_or_close__is_refused_with_410(online, client, router
     time.sleep(online["node"].config.chain_cache_seconds + 0.1)
     status, message = refusal(ask(endpoint, consumer, router, expiring.session, 2))
     assert status == 410 and "expired" in message
+
+
+def test_chat__model_server_down__is_answered_502_and_measures_nothing(
+    provider, model, provider_online, funded_pool, start_node, client, router, consumer
+):
+    from mor_market.localnet import free_port
+    from mor_market.node.runner import ServerThread
+
+    _bid, endpoint = provider_online(provider, model)
+    nowhere = ServerThread(lambda: None, "127.0.0.1", free_port())  # nothing listens at its URL
+    node, _server = start_node(provider, nowhere)
+    s = client.open(model, MODEL, STAKE)
+    status, message = refusal(ask(endpoint, consumer, router, s.session, 1))
+    assert status == 502 and "model server" in message
+    assert node.store.measurements(s.session) == []
