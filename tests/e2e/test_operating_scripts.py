@@ -47,7 +47,7 @@ def _script(name: str):
                 "status",
             ],
         ),
-        ("consumer", ["bids", "quote", "open", "session", "close", "withdraw", "status"]),
+        ("consumer", ["bids", "quote", "open", "chat", "session", "close", "withdraw", "status"]),
         ("governance", ["schedule", "execute", "cancel", "show"]),
         ("keeper", ["--limit"]),
         ("status", ["--from-block"]),
