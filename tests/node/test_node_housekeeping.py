@@ -52,9 +52,10 @@ def test_node__session_past_its_end__is_closed_by_the_node_and_its_pay_claimed(
     closed_early = router.session(early.session)
 
     record = router.session(s.session)
-    chain.mine(timestamp=record.endsAt + 1)
-    metrics = wait_for(endpoint, lambda m: m["claimedByNode"] != "0")
     pay = PRICE * (record.endsAt - record.openedAt) + PRICE * (closed_early.closedAt - closed_early.openedAt)
+    chain.mine(timestamp=record.endsAt + 1)
+    # The node may claim the early session's pay before it closes the expired one: wait for both.
+    metrics = wait_for(endpoint, lambda m: m["sessionsClosedByNode"] == 1 and m["claimedByNode"] == str(pay))
     assert metrics["sessionsClosedByNode"] == 1 and metrics["sessionsOpen"] == 0, metrics
     assert metrics["claimedByNode"] == metrics["claimed"] == str(pay), metrics
     assert metrics["owed"] == "0"
