@@ -21,13 +21,14 @@ import aiohttp
 
 from mor_market import operations as ops
 from mor_market.deploy import Protocol
+from mor_market.ids import session_id
 from mor_market.node import auth
 from mor_market.node.config import endpoint_url
 from mor_market.node.measure import StreamMeter, Summary, observe, sse_data, summarize
 from mor_market.ranking import BALANCED, Weights
 
 log = logging.getLogger("mor_market.client")
-CHAT_PATH = "/v1/chat/completions"
+CHAT_PATH = auth.CHAT_PATH
 
 
 class ProviderError(RuntimeError):
@@ -108,13 +109,43 @@ async def _post(
         raise ProviderError(0, f"{endpoint}: {err or type(err).__name__}") from None
 
 
-async def request_approval(
-    http: aiohttp.ClientSession, endpoint: str, bid: int, consumer: str, nonce: int, timeout: float = 30
+def approval_request(
+    account: Any, router: str, chain_id: int, bid: int, nonce: int, consumer: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a request for the approval of session consumer|nonce on `bid`, signed
+    by `account` (None: unsigned) like a chat request, for the session consumer|nonce will open
+    and with the approval nonce as the request nonce. `consumer` defaults to the signer."""
+    consumer = consumer or str(account.address)
+    body = json.dumps({"bidId": f"0x{bid:064x}", "consumer": consumer, "nonce": str(nonce)}).encode()
+    headers = {"Content-Type": "application/json"}
+    if account is not None:
+        session = session_id(consumer, nonce)
+        headers.update(auth.request_headers(account, router, chain_id, session, nonce, auth.APPROVAL_PATH, body))
+    return body, headers
+
+
+async def send_approval_request(
+    http: aiohttp.ClientSession, endpoint: str, body: bytes, headers: dict[str, str], timeout: float = 30
 ) -> dict[str, Any]:
-    """The provider node's signed approval for session consumer|nonce on `bid`."""
-    body = {"bidId": f"0x{bid:064x}", "consumer": consumer, "nonce": str(nonce)}
-    async with _post(http, endpoint, "/v1/approvals", timeout, json=body) as r:
+    """Sends an approval request as approval_request made it; the node's approval JSON."""
+    async with _post(http, endpoint, auth.APPROVAL_PATH, timeout, data=body, headers=headers) as r:
         return await r.json()
+
+
+async def request_approval(
+    http: aiohttp.ClientSession,
+    endpoint: str,
+    bid: int,
+    account: Any,
+    nonce: int,
+    router: str,
+    chain_id: int,
+    timeout: float = 30,
+) -> dict[str, Any]:
+    """The provider node's signed approval for session consumer|nonce on `bid`, asked for with a
+    request signed by the consumer `account` (an Ape account or an eth-account LocalAccount)."""
+    body, headers = approval_request(account, router, chain_id, bid, nonce)
+    return await send_approval_request(http, endpoint, body, headers, timeout)
 
 
 @dataclass(frozen=True)
@@ -217,7 +248,9 @@ class Consumer:
     def approval(self, endpoint: str, bid: int, nonce: int | None = None) -> dict[str, Any]:
         nonce = nonce or secrets.randbits(95) + 1
         approval = self._run(
-            lambda http: request_approval(http, endpoint, bid, self.account.address, nonce, self.timeout)
+            lambda http: request_approval(
+                http, endpoint, bid, self.account, nonce, self.router, self.chain_id, self.timeout
+            )
         )
         if int(approval["chainId"]) != self.chain_id or str(approval["router"]) != self.router:
             raise ProviderError(200, f"the approval is for chain {approval['chainId']} router {approval['router']}")

@@ -1,10 +1,12 @@
 """The node's HTTP service (aiohttp): approvals, the OpenAI-compatible chat endpoint, receipts,
 health and metrics, and the background housekeeping (close expired sessions, claim).
 
-Statuses: 400 malformed request, 401 missing or bad request signature, 403 not this node's bid or
-session or not the session's consumer, 404 unknown session or model, 409 replayed nonce or used
-approval nonce, 410 bid inactive or session closed or expired, 429 capacity full, 502 backend
-failed, 503 node misconfigured (its key does not sign for the provider)."""
+Statuses: 400 malformed request, 401 missing or bad request signature, 402 the consumer's MOR
+cannot open a session on the bid (approvals), 403 not this node's bid or session or not signed by
+the (session's) consumer, 404 unknown session or model, 409 replayed nonce, used approval nonce or
+another unused approval of the consumer on the model, 410 bid inactive or session closed or
+expired, 429 capacity full, 502 backend failed, 503 node misconfigured (its key does not sign for
+the provider)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ from mor_market.node.store import ApprovalRow, SessionRow, Store
 from mor_market.units import parse_address, parse_id
 
 log = logging.getLogger("mor_market.node")
-MAX_NONCE = 2**96 - 1  # an approval nonce is a uint96
 
 
 class Refused(Exception):
@@ -132,10 +133,14 @@ class Node:
     # ------------------------------------------------------------ approvals
 
     async def approve(self, request: web.Request) -> web.Response:
-        """POST {"bidId", "consumer", "nonce"}: the EIP-712 approval to open session
-        consumer|nonce on the bid, if the bid is this provider's, active, for a model the node
-        serves, and the model has capacity left."""
-        data = await _json(request)
+        """POST {"bidId", "consumer", "nonce"}, signed by the consumer (auth.py; the session is the
+        one consumer|nonce will open, the request nonce is the approval nonce): the EIP-712
+        approval to open session consumer|nonce on the bid, if the bid is this provider's, active,
+        for a model the node serves, the consumer has no other unused approval on the model, the
+        consumer's MOR can open a session on the bid now, and the model has capacity left.
+        Idempotent: the same consumer|nonce|bid returns the same approval while it is valid."""
+        body = await request.read()
+        data = _json_of(body)
         try:
             bid = parse_id(str(data["bidId"]), "bidId")
             consumer = parse_address(str(data["consumer"]), "consumer")
@@ -146,6 +151,15 @@ class Node:
             raise Refused(400, str(err)) from None
         if nonce == 0:
             raise Refused(400, "nonce must be 1 or more")
+        session = session_id(consumer, nonce)
+        signed = self._recover(request, body, auth.MAX_APPROVAL_NONCE)
+        if signed.session != session or signed.nonce != nonce:
+            raise Refused(
+                401,
+                f"an approval request must be signed for session 0x{session:064x} and nonce {nonce} (consumer|nonce)",
+            )
+        if signed.signer != consumer:
+            raise Refused(403, f"signed by {signed.signer}, not by the consumer {consumer}")
         owner = bid_parts(bid)[0]
         if owner != self.provider:
             raise Refused(403, f"bid 0x{bid:064x} belongs to provider {owner}, not to this node's {self.provider}")
@@ -157,7 +171,6 @@ class Node:
             raise Refused(404, f"this node does not serve model {active.model_id}")
         if active.signer != self.chain.signer:
             raise Refused(503, f"this node's key is not the provider's signer ({active.signer})")
-        session = session_id(consumer, nonce)
         name = served.config.name
         async with self._locks.setdefault(name, asyncio.Lock()):
             if await asyncio.to_thread(self.chain.session, session) is not None:
@@ -169,11 +182,20 @@ class Node:
                 if existing.bid_id == bid:
                     return web.json_response(self._approval_json(existing))
                 raise Refused(409, f"nonce {nonce} of {consumer} is already approved for another bid: use another")
+            live -= self._one_pending_per_consumer(consumer, bid, name)
             if live >= served.config.capacity:
                 raise Refused(
                     429,
                     f"model {name} is at capacity ({live} of {served.config.capacity} sessions): try later",
                     **{"Retry-After": "30"},
+                )
+            funding = await asyncio.to_thread(self.chain.funding, bid, consumer)
+            if not funding.opens:
+                raise Refused(
+                    402,
+                    f"{consumer} cannot open a session on bid 0x{bid:064x} with the {funding.spendable} MOR wei it can "
+                    f"spend (balance plus released hold): stipend mode fails with {funding.reasons[0]}, "
+                    f"direct mode with {funding.reasons[1]}",
                 )
             deadline = now + self.config.approval_ttl
             signature = await asyncio.to_thread(self.chain.sign_approval, bid, consumer, nonce, deadline)
@@ -188,6 +210,26 @@ class Node:
             served.config.capacity,
         )
         return web.json_response(self._approval_json(row))
+
+    def _one_pending_per_consumer(self, consumer: str, bid: int, model: str) -> int:
+        """A consumer holds at most one unused approval per model: 409 naming the pending one (ask
+        for it again, same nonce, to get it back). A pending approval on another bid of this
+        provider for the model (a bid since replaced: it can never open) is forgotten instead;
+        returns how many were, to take off the live count."""
+        dropped = 0
+        for a in self.store.pending_approvals(model):
+            if a.consumer != consumer:
+                continue
+            if a.bid_id != bid:
+                self.store.drop_approval(a.session_id)
+                dropped += 1
+                continue
+            raise Refused(
+                409,
+                f"{consumer} already holds an unused approval on model {model}: nonce {a.nonce} "
+                f"(session 0x{a.session_id:064x}), valid until {a.deadline}; open it or ask for it again",
+            )
+        return dropped
 
     def _approval_json(self, a: ApprovalRow) -> dict[str, Any]:
         """As mor_market.operations.sign_approval writes it (what `consumer open` reads)."""
@@ -304,11 +346,15 @@ class Node:
 
     async def _signed(self, request: web.Request) -> tuple[auth.SignedRequest, bytes]:
         body = await request.read()
+        return self._recover(request, body), body
+
+    def _recover(self, request: web.Request, body: bytes, max_nonce: int = auth.MAX_NONCE) -> auth.SignedRequest:
         try:
-            signed = auth.recover(request.headers, self.chain.router_address, self.chain.chain_id, request.path, body)
+            return auth.recover(
+                request.headers, self.chain.router_address, self.chain.chain_id, request.path, body, max_nonce
+            )
         except ValueError as err:
             raise Refused(401, f"unsigned or badly signed request: {err}") from None
-        return signed, body
 
     def _require_consumer(self, signed: auth.SignedRequest, row: SessionRow) -> None:
         if signed.signer != row.consumer:
@@ -532,9 +578,9 @@ class Node:
         }
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+def _json_of(body: bytes) -> dict[str, Any]:
     try:
-        data = await request.json()
+        data = json.loads(body)
     except ValueError:
         raise Refused(400, "the body must be JSON") from None
     if not isinstance(data, dict):

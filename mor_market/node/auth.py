@@ -1,6 +1,11 @@
 """How a consumer signs each request to a provider node: an EIP-191 message naming the
 deployment (router, chain), the session, a nonce the node accepts once per session, the path and
-the SHA-256 of the body. The node recovers the signer and checks it is the session's consumer."""
+the SHA-256 of the body. The node recovers the signer and checks it is the session's consumer.
+
+An approval request (`POST /v1/approvals`) is signed the same way, before the session exists: its
+session is the id consumer|nonce will open (mor_market.ids.session_id) and its nonce is that
+approval nonce (up to 96 bits), so only the consumer can ask for an approval in its name. The
+node does not record it as a used request nonce: asking again returns the same approval."""
 
 from __future__ import annotations
 
@@ -14,7 +19,10 @@ from eth_account.messages import SignableMessage, encode_defunct
 SESSION_HEADER = "X-Mor-Session"
 NONCE_HEADER = "X-Mor-Nonce"
 SIGNATURE_HEADER = "X-Mor-Signature"
-MAX_NONCE = 2**64 - 1
+MAX_NONCE = 2**64 - 1  # a chat or receipt request's nonce
+MAX_APPROVAL_NONCE = 2**96 - 1  # an approval request's nonce is the session's approval nonce (uint96)
+CHAT_PATH = "/v1/chat/completions"
+APPROVAL_PATH = "/v1/approvals"
 
 
 def request_message(router: str, chain_id: int, session: int, nonce: int, path: str, body: bytes) -> SignableMessage:
@@ -57,8 +65,11 @@ class SignedRequest:
     signer: str
 
 
-def recover(headers: Any, router: str, chain_id: int, path: str, body: bytes) -> SignedRequest:
-    """The session, nonce and signer of a request; ValueError when a header is missing or malformed."""
+def recover(
+    headers: Any, router: str, chain_id: int, path: str, body: bytes, max_nonce: int = MAX_NONCE
+) -> SignedRequest:
+    """The session, nonce and signer of a request; ValueError when a header is missing or malformed
+    or the nonce is above `max_nonce` (MAX_APPROVAL_NONCE for an approval request)."""
     try:
         session = int(headers[SESSION_HEADER], 16)
         nonce = int(headers[NONCE_HEADER], 10)
@@ -67,7 +78,7 @@ def recover(headers: Any, router: str, chain_id: int, path: str, body: bytes) ->
         raise ValueError(f"missing header {err.args[0]} (sign each request: see mor_market/node/auth.py)") from None
     except ValueError:
         raise ValueError(f"malformed {SESSION_HEADER}, {NONCE_HEADER} or {SIGNATURE_HEADER} header") from None
-    if not 0 <= nonce <= MAX_NONCE or not 0 < session < 2**256 or len(signature) != 65:
+    if not 0 <= nonce <= max_nonce or not 0 < session < 2**256 or len(signature) != 65:
         raise ValueError("session, nonce or signature out of range")
     message = request_message(router, chain_id, session, nonce, path, body)
     try:

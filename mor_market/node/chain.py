@@ -9,6 +9,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import SignableMessage
+from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
@@ -16,6 +17,17 @@ from web3.logs import DISCARD
 from mor_market import eip712
 
 WORKERS = 64  # threads that read the chain for concurrent requests (the node's default executor)
+STIPEND, DIRECT = 0, 1
+MAX_STAKE = 2**96 - 1  # the router stores a stake in 96 bits
+_BALANCE_OF_ABI = [
+    {
+        "type": "function",
+        "name": "balanceOf",
+        "stateMutability": "view",
+        "inputs": [{"name": "account", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    }
+]
 
 
 class ChainError(RuntimeError):
@@ -31,6 +43,21 @@ class OnChainSession:
     opened_at: int
     ends_at: int
     closed_at: int
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Whether a consumer can open a session on a bid now with all the MOR it can spend (its MOR
+    balance plus its released hold), as the router's `quote` says, in stipend mode or else direct
+    mode; `reasons` names the error each mode would revert with when neither opens."""
+
+    spendable: int
+    mode: int | None
+    reasons: tuple[str, ...]
+
+    @property
+    def opens(self) -> bool:
+        return self.mode is not None
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,12 @@ class Chain:
         if expected is not None and int(expected) != self.chain_id:
             raise ChainError(f"the RPC serves chain {self.chain_id}, the deployment record is for chain {expected}")
         self._send_lock = threading.Lock()
+        # MOR as the router uses it (only its balanceOf is read), and the name of every custom
+        # error of the deployment's contracts by selector, to say why a quote does not open.
+        self.mor = self.w3.eth.contract(address=self.router.functions.mor().call(), abi=_BALANCE_OF_ABI)
+        self.errors = {
+            selector: name for entry in contracts.values() for selector, name in error_selectors(entry["abi"]).items()
+        }
 
     @property
     def signer(self) -> str:
@@ -112,6 +145,26 @@ class Chain:
         return OnChainSession(
             session, str(provider), int(model_id), int(stake), int(opened_at), int(ends_at), int(closed_at)
         )
+
+    def spendable(self, consumer: str) -> int:
+        """The MOR a consumer can stake now: its balance plus its released (withdrawable) hold."""
+        balance = int(self.mor.functions.balanceOf(consumer).call())
+        _held, withdrawable = self.router.functions.holdOf(consumer).call()
+        return balance + int(withdrawable)
+
+    def funding(self, bid: int, consumer: str) -> Funding:
+        """Whether `consumer` can open a session on `bid` now, staking all it can spend (capped at
+        the router's 96 bits): the router's `quote` in stipend mode, else in direct mode."""
+        spendable = self.spendable(consumer)
+        stake = min(spendable, MAX_STAKE)
+        reasons = []
+        for mode in (STIPEND, DIRECT):
+            quote = self.router.functions.quote(bid, consumer, stake, mode).call()
+            opens, reason = bool(quote[7]), bytes(quote[8])
+            if opens:
+                return Funding(spendable, mode, ())
+            reasons.append(self.errors.get(reason, "0x" + reason.hex()))
+        return Funding(spendable, None, tuple(reasons))
 
     def owed(self, provider: str) -> int:
         return int(self.pool.functions.owed(provider).call())
@@ -171,3 +224,20 @@ class Chain:
         events = self.pool.events.Claimed().process_receipt(receipt, errors=DISCARD)
         amount = int(events[0]["args"]["amount"]) if events else 0
         return amount, "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def error_selectors(abi: list[dict[str, Any]]) -> dict[bytes, str]:
+    """The 4-byte selector of each custom error of an ABI, to its name."""
+
+    def canonical(param: dict[str, Any]) -> str:
+        kind = str(param["type"])
+        if kind.startswith("tuple"):
+            return "(" + ",".join(canonical(c) for c in param.get("components", [])) + ")" + kind[len("tuple") :]
+        return kind
+
+    selectors = {}
+    for entry in abi:
+        if entry.get("type") == "error":
+            signature = f"{entry['name']}({','.join(canonical(p) for p in entry.get('inputs', []))})"
+            selectors[keccak(text=signature)[:4]] = str(entry["name"])
+    return selectors

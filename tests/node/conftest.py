@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from ape import chain
 
-from mor_market.client import Consumer
+from mor_market.client import Consumer, approval_request, send_approval_request
 from mor_market.constants import MOR
 from mor_market.localnet import free_port
 from mor_market.node import fake_backend
@@ -110,6 +110,20 @@ def online(provider, model, provider_online, funded_pool, backend, start_node) -
     bid, endpoint = provider_online(provider, model)
     node, server = start_node(provider, backend)
     return {"bid": bid, "endpoint": endpoint, "node": node, "server": server, "model_id": model}
+
+
+@pytest.fixture
+def ask_approval(router) -> Callable[..., Callable[[aiohttp.ClientSession], Any]]:
+    """A request for the approval of session consumer|nonce on a bid, signed by `account` (None:
+    unsigned); `consumer` defaults to the signer. For call() or refusal()."""
+
+    def _ask(
+        endpoint: str, bid: int, account: Any, nonce: int, consumer: str | None = None
+    ) -> Callable[[aiohttp.ClientSession], Any]:
+        body, headers = approval_request(account, str(router.address), chain.chain_id, bid, nonce, consumer)
+        return lambda http: send_approval_request(http, endpoint, body, headers)
+
+    return _ask
 
 
 @pytest.fixture
