@@ -238,9 +238,62 @@ def decode_revert(data: str) -> str | None:
             types = [i.canonical_type for i in abi.inputs]
             if keccak(text=f"{abi.name}({','.join(types)})")[:4] == raw[:4]:
                 values = decode(types, raw[4:])
-                pairs = zip(abi.inputs, values, strict=True)
-                return f"{abi.name}(" + ", ".join(f"{i.name}={_show(v)}" for i, v in pairs) + ")"
+                return _call_text(abi.name, {i.name: v for i, v in zip(abi.inputs, values, strict=True)})
     return None
+
+
+# The unit of each custom error's arguments, so that a refusal reads in MOR, MOR/s, UTC and hex
+# ids as the commands' input does: `ProviderStakeBelowMinimum(stake=100 MOR, minimum=500 MOR)`.
+_MOR_ARGS = {"stake", "minimum", "balance", "requested", "owed", "budgetLeft", "held", "amount"}
+_UNITS: dict[str, dict[str, str]] = {
+    "PriceOutOfRange": {"price": "price", "minimum": "price", "maximum": "price"},
+    "SessionTooShort": {"duration": "duration", "minimum": "duration"},
+    "EnforcedPause": {"until": "time"},
+    "PauseCoolingDown": {"availableAt": "time"},
+    "ApprovalExpired": {"deadline": "time"},
+    "ReceiptExpired": {"deadline": "time"},
+}
+# ParameterOutOfBounds(name, value, minimum, maximum): the unit is the parameter's.
+_PARAMETER_UNITS = {
+    "minProviderStake": "mor",
+    "minModelStake": "mor",
+    "bidFee": "mor",
+    "referenceSupply": "mor",
+    "minPricePerSecond": "price",
+    "maxPricePerSecond": "price",
+    "minSessionDuration": "duration",
+    "maxSessionDuration": "duration",
+}
+
+
+def _unit_of(error: str, argument: str, arguments: dict[str, Any]) -> str | None:
+    if error == "ParameterOutOfBounds" and argument in ("value", "minimum", "maximum"):
+        return _PARAMETER_UNITS.get(_show(arguments.get("name")))
+    if argument in ("bidId", "sessionId"):
+        return "id"
+    if error in _UNITS:
+        return _UNITS[error].get(argument)
+    if argument in _MOR_ARGS and error.endswith(("Minimum", "Fees", "Claim", "Withdraw")):
+        return "mor"
+    return None
+
+
+def _call_text(error: str, arguments: dict[str, Any]) -> str:
+    """`Error(arg=value, ...)` with each value in its unit (MOR, MOR/s, seconds, UTC, hex id)."""
+    from mor_market import units
+
+    formats = {
+        "mor": units.format_mor,
+        "price": lambda wei: f"{units.format_mor(wei).removesuffix(' MOR')} MOR/s",
+        "duration": lambda seconds: f"{seconds} s",
+        "time": units.format_time,
+        "id": units.hex_id,
+    }
+    shown = []
+    for name, value in arguments.items():
+        unit = _unit_of(error, name, arguments) if isinstance(value, int) else None
+        shown.append(f"{name}={formats[unit](value) if unit else _show(value)}")
+    return f"{error}({', '.join(shown)})"
 
 
 def _show(value: Any) -> str:
@@ -257,8 +310,7 @@ def describe_error(err: Exception) -> str:
     inputs = getattr(err, "inputs", None)
     name = type(err).__name__
     if inputs is not None and name not in ("ContractLogicError", "CustomError"):
-        args = ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
-        return f"{name}({args})"
+        return _call_text(name, dict(inputs))
     message = str(err).strip().splitlines()[0] if str(err).strip() else name
     # Ape leaves a custom error as raw revert data when it cannot tell which contract raised it.
     if message.startswith("0x") and len(message) >= 10:
@@ -372,6 +424,10 @@ class MarketGroup(_OneLineFailures, click.Group):
 
 
 MarketGroup.group_class = MarketGroup
+
+
+class OfflineCommand(_OneLineFailures, click.Command):
+    """A MarketGroup command that needs no network (Ape starts no node for it), one-line failures."""
 
 
 class _Parsed(click.ParamType):

@@ -319,11 +319,49 @@ def serve(port: int, block_time: int, state: Path | None) -> int:
         node.stop()
 
 
+def advance(uri: str, seconds: int) -> int:
+    """Move the node's clock forward by `seconds` and mine a block at the new time (anvil's
+    `evm_increaseTime` + `evm_mine`); returns the new block's timestamp. Only a node that plays
+    Arbitrum Sepolia locally (chain id 421614 and anvil's methods) accepts it."""
+    if chain_id_of(uri) != ARBITRUM_SEPOLIA_CHAIN_ID:
+        raise LocalnetError(f"the node at {uri} is not a local Arbitrum Sepolia (chain id {ARBITRUM_SEPOLIA_CHAIN_ID})")
+    rpc(uri, "evm_increaseTime", [seconds])
+    rpc(uri, "evm_mine", [])
+    return int(rpc(uri, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+
+def advance_main(argv: list[str]) -> int:
+    """`./dev node advance DURATION`: tomorrow's budget, an expired session, without waiting."""
+    from mor_market.units import format_time, parse_duration
+
+    parser = argparse.ArgumentParser(
+        prog="./dev node advance",
+        description="Move the clock of the running local Arbitrum Sepolia forward (anvil's evm_increaseTime, "
+        "then one block at the new time): the pool's next day, a session's end, a pause's expiry.",
+    )
+    parser.add_argument("duration", help="how far: seconds (3600), or 5m, 2h, 1d")
+    parser.add_argument("--port", type=int, default=DEFAULT_NODE_PORT, help="port of 127.0.0.1 (default 8547)")
+    args = parser.parse_args(argv)
+    uri = f"http://127.0.0.1:{args.port}"
+    try:
+        seconds = parse_duration(args.duration)
+        now = advance(uri, seconds)
+    except (ValueError, LocalnetError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"moved {seconds} s: the node's time is now {format_time(now)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["advance"]:
+        return advance_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="./dev node",
         description="A persistent local Arbitrum Sepolia for operating by hand: anvil with chain id 421614, "
-        "the test MOR at MOR's address, 1,000,000 MOR in each test account, a block every second.",
+        "the test MOR at MOR's address, 1,000,000 MOR in each test account, a block every second. "
+        "`./dev node advance 1d` moves the running node's clock forward (see its --help).",
     )
     parser.add_argument("--port", type=int, default=DEFAULT_NODE_PORT, help="port of 127.0.0.1 (default 8547)")
     parser.add_argument("--block-time", type=int, default=DEFAULT_BLOCK_TIME_S, help="seconds per block (default 1)")

@@ -24,6 +24,7 @@ from mor_market.cli import (
     first_block,
     load_protocol,
     model_id_of,
+    note,
     one_line_errors,
     require_balance,
     require_usable_bid,
@@ -214,6 +215,67 @@ def close(account_alias: str | None, session_id: int, receipt: Path | None) -> N
         f"closed {hex_id(session_id)}: {format_duration(event.secondsProvided)} provided, provider paid "
         f"{mor(event.paid)}, returned {mor(event.returned)}, held until tomorrow {mor(event.held)}"
     )
+
+
+@cli.command(short_help="Chat through the best provider's node: open, chat, receipt, close (JSON)")
+@account_option()
+@click.argument("model")
+@click.option("--stake", type=MOR_AMOUNT, required=True, help=f"Stake to lock: {AMOUNT_HELP}.")
+@click.option("--prompt", "prompts", multiple=True, required=True, help="A user message; repeat for more requests.")
+@click.option("--weights", default="1,1,1,1,1,1,1,1,1", show_default=True, help=",".join(_WEIGHT_NAMES))
+@click.option("--timeout", type=click.FloatRange(1, 3_600), default=120, show_default=True, help="Seconds per request.")
+def chat(
+    account_alias: str | None, model: str, stake: int, prompts: tuple[str, ...], weights: str, timeout: float
+) -> None:
+    """Chat with MODEL (id or name): rank its bids by your --weights, ask the best provider's node
+    (its registered endpoint) for an approval (the next one if it refuses), open the session in
+    one transaction with a permit, send each --prompt signed with your key, measuring time to
+    first token and tokens per second yourself, then fetch the provider's receipt and close with
+    it, or close without it (a dispute) if its numbers are far better than yours or the node
+    stopped answering. Each answer is printed to stderr; the session, answers, both measurements and
+    the verdict go to stdout as JSON."""
+    from mor_market.client import Consumer, ProviderError
+
+    w = _weights(weights)
+    account, p = resolve_account(account_alias), load_protocol()
+    model_id = model_id_of(p, model)
+    name = str(p.model_registry.model(model_id).name)
+    _held, withdrawable = p.router.holdOf(account)
+    require_balance(p, account, stake - int(withdrawable), "the stake")
+    client = Consumer(p, account, w, timeout=timeout)
+    try:
+        with one_line_errors("open"):
+            s = client.open(model_id, name, stake)
+    except ProviderError as err:
+        raise OneLineError(f"chat: {err}") from None
+    note(f"session {hex_id(s.session)} open with {s.provider} at {s.endpoint}")
+    answers = []
+    for prompt in prompts:
+        try:
+            measured = client.chat(s, [{"role": "user", "content": prompt}])
+        except ProviderError as err:
+            note(f"the provider failed ({err}): closing")
+            break
+        note(measured.text)
+        answers.append(
+            {
+                "prompt": prompt,
+                "answer": measured.text,
+                "ttftMs": round(measured.ttft_ms, 1),
+                "tokens": measured.tokens,
+                "tokensPerSecond": None if measured.tokens_per_second is None else round(measured.tokens_per_second, 1),
+            }
+        )
+    with one_line_errors("close"):
+        result = client.finish(s)
+    result.update(
+        stake=format_mor(stake),
+        paid=format_mor(result["paid"]),
+        model=name,
+        answers=answers,
+        sessionId=hex_id(s.session),
+    )
+    echo_json(result)
 
 
 @cli.command(short_help="Withdraw held stake released at the start of a day")

@@ -2,14 +2,20 @@
 on the local fork of Arbitrum Sepolia with the operating code, and report.
 
 Whitelisted providers register and bid at competing prices for two models, the emission source
-funds the pool, consumers rank bids by reputation and open sessions with signed approvals,
-time passes, sessions close (one disputed, one by the keeper after expiry), providers claim
+funds the pool, every provider runs a node (mor_market/node) in front of its model server (a paced
+stand-in), consumers rank bids by reputation, fetch signed approvals from the providers' nodes,
+open sessions and chat through the nodes over HTTP, time passes, sessions close with the receipts
+the nodes signed with their own measurements (one disputed by the consumer because the node
+overstated its speed, one closed by the keeper after expiry), providers claim
 within the budget, the next day's budget is recomputed, held stakes are withdrawn, governance
 turns the whitelist off and a staked newcomer joins."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import statistics
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,17 +23,32 @@ from typing import Any
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
+from eth_account import Account
 
 from mor_market import governance as gov
 from mor_market import operations as ops
 from mor_market.cli import ROOT, load_protocol, mor, one_line_errors
+from mor_market.client import Consumer, OpenSession
 from mor_market.constants import DAY, MOR
 from mor_market.deployment import deploy_network
+from mor_market.localnet import free_port
+from mor_market.node import fake_backend
+from mor_market.node.app import build
+from mor_market.node.config import deployment_record, from_dict
+from mor_market.node.runner import ServerThread
 from mor_market.ranking import BALANCED, Weights
 
 REPORTS = ROOT / "reports"
 PRICE_FOCUSED = Weights(reliability=1, disputes=1, price=4)
 QUALITY_FOCUSED = Weights(reliability=3, disputes=3, lag=2, speed=2, price=1)
+# Each provider's GPU, played by a paced model server: seconds to the first token, between tokens.
+PACES = {
+    "alice": fake_backend.Pace(first_token_delay=0.30, inter_token_delay=1 / 45, tokens=16),
+    "bob": fake_backend.Pace(first_token_delay=0.15, inter_token_delay=1 / 70, tokens=16),
+    "carol": fake_backend.Pace(first_token_delay=0.45, inter_token_delay=1 / 30, tokens=16),
+    "frank": fake_backend.Pace(first_token_delay=0.25, inter_token_delay=1 / 50, tokens=16),
+}
+PROMPTS = ["What is MOR?", "And a compute session?"]
 
 
 class Market:
@@ -49,6 +70,12 @@ class Market:
         self.p: Any = None
         self.start_block = 0
         self.nonce = 0
+        self.servers = contextlib.ExitStack()  # every model server and node, stopped at the end
+        self.folder = Path(self.servers.enter_context(tempfile.TemporaryDirectory()))
+        self.endpoints: dict[str, str] = {}
+        self.model_names: dict[int, str] = {}
+        self.inference: dict[int, dict[str, Any]] = {}
+        self.chats: dict[int, OpenSession] = {}
 
     def tx(self, name: str, receipt: Any) -> Any:
         self.gas[name].append(receipt.gas_used)
@@ -140,14 +167,77 @@ class Market:
                 )
         self.snapshot_pool()
 
-    def approval(self, provider: str, bid: int, consumer: Any) -> dict[str, Any]:
-        self.nonce += 1
-        signer = self.bob_signer if provider == "bob" else self.providers[provider]
-        return ops.sign_approval(self.p, signer, bid, consumer.address, self.nonce, chain.pending_timestamp + 600)
+    def endpoint(self) -> str:
+        """Where a provider's node will listen: a free port of 127.0.0.1."""
+        return f"http://127.0.0.1:{free_port()}"
 
-    def receipt(self, provider: str, session: int, ttft_ms: int, tps: int) -> dict[str, Any]:
-        signer = self.bob_signer if provider == "bob" else self.providers[provider]
-        return ops.sign_receipt(self.p, signer, session, ttft_ms, tps, chain.pending_timestamp + 600)
+    def start_node(self, name: str, models: list[int]) -> None:
+        """The provider's GPU (a paced model server) and its node, serving its bids on `models`
+        at the endpoint it registered, signing with its signer (bob's separate key)."""
+        from ape import chain as ape_chain
+
+        pace = PACES[name]
+        backend = ServerThread(lambda: fake_backend.app(pace, f"{name}-gpu"), "127.0.0.1", free_port())
+        self.servers.enter_context(backend)
+        config = from_dict(
+            {
+                "rpc_url": ape_chain.provider.uri,
+                "deployment": deployment_record(self.p, ape_chain.chain_id),
+                "provider": self.providers[name].address,
+                "database": str(self.folder / f"{name}.sqlite"),
+                "housekeeping_interval": 0,  # the story shows the keeper's closes and the claims
+                # The story moves the chain's clock by hours in milliseconds: no cached chain time.
+                "chain_cache_seconds": 0,
+                "models": {
+                    self.model_names[m]: {"backend": backend.url + "/v1", "backend_model": f"{name}-gpu", "capacity": 4}
+                    for m in models
+                },
+            }
+        )
+        signer = self.bob_signer if name == "bob" else self.providers[name]
+        node = build(config, bytes(Account.from_key(signer.private_key).key))
+        self.servers.enter_context(ServerThread(node.app, config.bind, node.port))
+        self.say(
+            f"{name}'s node listens at {node.endpoint} ({', '.join(self.model_names[m] for m in models)}; "
+            f"first token after {pace.first_token_delay * 1000:.0f} ms, {pace.tokens_per_second:.0f} tokens/s)"
+        )
+
+    def open(self, consumer: str, provider: str, bid: int, model: int, stake: int, **how: Any) -> tuple[int, Any]:
+        """A consumer asks the provider's node for an approval and opens with it."""
+        account = self.consumers[consumer]
+        approval = Consumer(self.p, account).approval(self.endpoints[provider], bid)
+        sid, tx = ops.open_session(self.p, account, approval, stake, **how)
+        self.chats[sid] = OpenSession(sid, bid, provider, self.endpoints[provider], self.model_names[model])
+        return sid, tx
+
+    def chat(self, sid: int) -> None:
+        """The consumer chats through the provider's node, timing every answer itself."""
+        s = self.chats[sid]
+        row = self.sessions[sid]
+        client = Consumer(self.p, self.consumers[row["consumer"]])
+        for prompt in PROMPTS:
+            client.chat(s, [{"role": "user", "content": prompt}])
+        row["requests"] = len(s.measured)
+        self.say(f"{row['consumer']} chatted with {row['provider']}'s node: {len(s.measured)} requests answered")
+
+    def close(self, sid: int, name: str) -> None:
+        """The consumer fetches the node's receipt and closes with it, or disputes it."""
+        row = self.sessions[sid]
+        client = Consumer(self.p, self.consumers[row["consumer"]])
+        receipt, reason, own = client.verdict(self.chats[sid])
+        tx = ops.close_session(self.p, self.consumers[row["consumer"]], sid, None if reason else receipt)
+        row.update(
+            node_ttft=receipt["ttftMs"] if receipt else None,
+            node_tps=receipt["tokensPerSecond"] if receipt else None,
+            own_ttft=own.ttft_ms if own else None,
+            own_tps=own.tokens_per_second if own else None,
+        )
+        if reason:
+            how = f"disputed: {reason}"
+            name = "closeSession (disputed)"
+        else:
+            how = f"receipt measured by the node: ttft {receipt['ttftMs']} ms, {receipt['tokensPerSecond']} tok/s"
+        self.closed(sid, self.tx(name, tx), how)
 
 
 def play(m: Market) -> None:
@@ -182,9 +272,11 @@ def play(m: Market) -> None:
     model_a = llama.decode_logs(p.model_registry.ModelRegistered)[0].modelId
     model_b = mistral.decode_logs(p.model_registry.ModelRegistered)[0].modelId
     model_names = {model_a: "llama", model_b: "mistral"}
+    m.model_names = {model_a: "llama-3.1-8b-instruct", model_b: "mistral-7b-instruct"}
     stakes = {"alice": 500 * MOR, "bob": 1_000 * MOR, "carol": 200 * MOR}
     for name, account in m.providers.items():
-        m.tx("register", ops.register_provider(p, account, f"{name}.gpu.example:3333", stakes[name]))
+        m.endpoints[name] = m.endpoint()
+        m.tx("register", ops.register_provider(p, account, m.endpoints[name], stakes[name]))
     m.say("alice, bob and carol registered, staking " + ", ".join(f"{n} {mor(v)}" for n, v in stakes.items()))
     m.tx("setSigner", p.marketplace.setSigner(m.bob_signer, sender=m.providers["bob"]))
     prices = {
@@ -199,6 +291,8 @@ def play(m: Market) -> None:
         bids[(name, model)], tx = ops.post_bid(p, m.providers[name], model, price)
         m.tx("postBid", tx)
     m.say("bids: " + ", ".join(f"{n} {model_names[model]} {per_second(price)}" for (n, model), price in prices.items()))
+    for name in m.providers:
+        m.start_node(name, [model for (n, model) in prices if n == name])
 
     # --- the emission source funds the pool (day 0); day 1's budget is 1% of it
     m.fund(100_000 * MOR)
@@ -210,7 +304,7 @@ def play(m: Market) -> None:
     m.snapshot_pool("day 1 08:00")
     budget = p.pool.today()[0]
     m.say(f"day 1 budget is {mor(budget)} (1% of yesterday's closing balance; today's funding counts from tomorrow)")
-    dave, erin = m.consumers["dave"], m.consumers["erin"]
+    dave = m.consumers["dave"]
     best_a = ops.ranked_bids(p, model_a, PRICE_FOCUSED)[0]
     owner_of = {v: k for k, v in bids.items()}
     name_a = owner_of[best_a.bid_id][0]
@@ -219,34 +313,35 @@ def play(m: Market) -> None:
         f"dave ranked llama bids by price and picked {name_a} (reached at {best_a.endpoint}); quote: 5,000 MOR buys "
         f"{hours(quoted['durationSeconds'])} of compute worth {mor(quoted['worth'])}; opens: {quoted['opens']}"
     )
-    s_dave, tx = ops.open_session(
-        p, dave, m.approval(name_a, best_a.bid_id, dave), 5_000 * MOR, ops.STIPEND, permit=True
-    )
+    s_dave, tx = m.open("dave", name_a, best_a.bid_id, model_a, 5_000 * MOR, mode=ops.STIPEND, permit=True)
     m.opened(s_dave, m.tx("openSession (stipend, permit)", tx), "llama", "(one transaction, permit)")
+    m.chat(s_dave)
     best_b = ops.ranked_bids(p, model_b, QUALITY_FOCUSED)[0]
     name_b = owner_of[best_b.bid_id][0]
-    s_erin_b, tx = ops.open_session(p, erin, m.approval(name_b, best_b.bid_id, erin), 2_000 * MOR)
+    s_erin_b, tx = m.open("erin", name_b, best_b.bid_id, model_b, 2_000 * MOR)
     m.opened(s_erin_b, m.tx("openSession (stipend)", tx), "mistral", "(ranked by quality)")
-    s_erin_alice, tx = ops.open_session(p, erin, m.approval("alice", bids[("alice", model_a)], erin), 3_000 * MOR)
+    m.chat(s_erin_b)
+    s_erin_alice, tx = m.open("erin", "alice", bids[("alice", model_a)], model_a, 3_000 * MOR)
     m.opened(s_erin_alice, m.tx("openSession (stipend)", tx), "llama", "")
-    s_dave_direct, tx = ops.open_session(
-        p, dave, m.approval("alice", bids[("alice", model_b)], dave), 50 * MOR, ops.DIRECT
-    )
+    m.chat(s_erin_alice)
+    s_dave_direct, tx = m.open("dave", "alice", bids[("alice", model_b)], model_b, 50 * MOR, mode=ops.DIRECT)
     m.opened(s_dave_direct, m.tx("openSession (direct)", tx), "mistral", "(direct mode)")
+    m.chat(s_dave_direct)
 
-    # --- time passes; sessions close
+    # --- time passes; sessions close with the nodes' measured receipts, or disputed
     m.at(1, 10)
-    tx = m.tx("closeSession (receipt)", ops.close_session(p, dave, s_dave, m.receipt(name_a, s_dave, 350, 45)))
-    m.closed(s_dave, tx, "receipt: ttft 350 ms, 45 tok/s")
+    m.close(s_dave, "closeSession (receipt)")
     m.at(1, 11)
-    m.closed(
-        s_erin_alice, m.tx("closeSession (disputed)", ops.close_session(p, erin, s_erin_alice)), "no receipt: disputed"
-    )
+    # alice's node rewrites its own records of erin's session, to sign a receipt four times faster.
+    with sqlite3.connect(m.folder / "alice.sqlite") as db:
+        db.execute(
+            "UPDATE measurements SET generation_seconds = generation_seconds / 4 WHERE session_id = ?",
+            (f"0x{s_erin_alice:064x}",),
+        )
+    m.say("alice's node rewrote its records of erin's session to claim four times the tokens per second")
+    m.close(s_erin_alice, "closeSession (receipt)")
     m.at(1, 16)
-    tx = m.tx(
-        "closeSession (receipt)", ops.close_session(p, dave, s_dave_direct, m.receipt("alice", s_dave_direct, 420, 38))
-    )
-    m.closed(s_dave_direct, tx, "receipt: ttft 420 ms, 38 tok/s")
+    m.close(s_dave_direct, "closeSession (receipt)")
     ends = p.router.session(s_erin_b).endsAt
     chain.mine(timestamp=max(ends + 1_800, chain.pending_timestamp))
     for sid, tx in ops.close_expired(p, m.keeper, m.start_block, 10):
@@ -275,7 +370,8 @@ def play(m: Market) -> None:
     p.mor.mint(frank, 1_000 * MOR, sender=m.emission)
     m.providers["frank"] = frank
     m.names[str(frank.address)] = "frank"
-    m.tx("register", ops.register_provider(p, frank, "frank.gpu.example:3333", 150 * MOR))
+    m.endpoints["frank"] = m.endpoint()
+    m.tx("register", ops.register_provider(p, frank, m.endpoints["frank"], 150 * MOR))
     bids[("frank", model_a)], tx = ops.post_bid(p, frank, model_a, 9 * 10**12)
     m.tx("postBid", tx)
     owner_of = {v: k for k, v in bids.items()}
@@ -283,17 +379,18 @@ def play(m: Market) -> None:
         f"governance turned the whitelist off for good; frank staked 150 MOR (minimum 100) and bid for llama at "
         f"{per_second(9 * 10**12)}"
     )
+    m.start_node("frank", [model_a])
     ranked = ops.ranked_bids(p, model_a, QUALITY_FOCUSED)
     m.say(
         "erin's quality ranking of llama: " + ", ".join(f"{owner_of[r.bid_id][0]} {r.score / 1e18:.3f}" for r in ranked)
     )
     pick = ranked[0]
     name = owner_of[pick.bid_id][0]
-    s_erin2, tx = ops.open_session(p, erin, m.approval(name, pick.bid_id, erin), 2_500 * MOR)
+    s_erin2, tx = m.open("erin", name, pick.bid_id, model_a, 2_500 * MOR)
     m.opened(s_erin2, m.tx("openSession (stipend, hold released)", tx), "llama", "(her day-1 hold counted towards it)")
+    m.chat(s_erin2)
     m.at(2, 12)
-    tx = m.tx("closeSession (receipt)", ops.close_session(p, erin, s_erin2, m.receipt(name, s_erin2, 300, 50)))
-    m.closed(s_erin2, tx, "receipt: ttft 300 ms, 50 tok/s")
+    m.close(s_erin2, "closeSession (receipt)")
     m.claim_all()
     m.snapshot_pool("day 2 end")
 
@@ -358,6 +455,28 @@ def report(m: Market) -> str:
             f"{mor(row['stake'])} | {row['duration']:,} s | {mor(row['worth'])} | {row.get('seconds', 0):,} s | "
             f"{mor(row.get('paid', 0))} | {payer} | {mor(row.get('returned', 0))} | {mor(row.get('held', 0))} | "
             f"{row.get('closer', 'open')} ({row.get('how', '')}) |"
+        )
+    lines += [
+        "",
+        "## Inference",
+        "",
+        "Every session's requests went through the provider's node over HTTP (each signed by the consumer). "
+        "Time to first token (median, ms) and tokens per second as the provider's node measured them and signed "
+        "in its receipt, and as the consumer measured them itself (its time includes the node and the network). "
+        "A receipt far better than the consumer's own measurement is disputed (closed without it).",
+        "",
+        "| consumer | provider | requests | node: ttft | node: tok/s | consumer: ttft | consumer: tok/s | closed |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in m.sessions.values():
+
+        def cell(value: Any) -> str:
+            return "-" if value is None else str(value)
+
+        verdict = "disputed" if str(row.get("how", "")).startswith("disputed") else row.get("closer", "open")
+        lines.append(
+            f"| {row['consumer']} | {row['provider']} | {row.get('requests', 0)} | {cell(row.get('node_ttft'))} | "
+            f"{cell(row.get('node_tps'))} | {cell(row.get('own_ttft'))} | {cell(row.get('own_tps'))} | {verdict} |"
         )
     lines += [
         "",
@@ -468,9 +587,9 @@ def cli(example: bool) -> None:
     """Deploy, play a market day and the next on this network, print the report and write it with
     its chart to reports/latest/ (git ignores it), or with --example to the committed example."""
     m = Market()
-    with one_line_errors("market day"):
+    with m.servers, one_line_errors("market day"):
         play(m)
-    text = report(m)
+        text = report(m)
     folder = REPORTS if example else REPORTS / "latest"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "market-day.md").write_text(text)

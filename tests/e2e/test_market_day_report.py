@@ -35,8 +35,12 @@ def test_market_day__without_example__leaves_git_status_clean_and_reports_every_
     assert git_status() == before
     text = (ROOT / "reports" / "latest" / "market-day.md").read_text()
     assert (ROOT / "reports" / "latest" / "market-day.png").stat().st_size > 10_000
-    for heading in ("## Story", "## Sessions", "## Compute pool", "## Conservation"):
+    for heading in ("## Story", "## Sessions", "## Inference", "## Compute pool", "## Conservation"):
         assert heading in text
+    # Providers ran nodes; the receipts carry what the nodes measured, and an overstated one is disputed.
+    assert text.count("'s node listens at http://127.0.0.1:") == 4
+    assert text.count("(receipt measured by the node: ttft ") == 2 * 3  # the story and the sessions table
+    assert "(disputed: the receipt claims " in text
     assert text.count("emission source funded the pool") == 4  # every funding moves the pool's numbers
     assert text.count(" MOR still owed); paid today ") == 4 and "budget used" in text
     assert "MISMATCH" not in text and text.count("| exact (") == 4

@@ -25,7 +25,6 @@ PASSPHRASE = "rehearsal-passphrase-1!"
 PROVIDER, CONSUMER, KEEPER = "TEST::1", "TEST::2", "TEST::4"
 PROVIDER_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 CONSUMER_ADDRESS = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
-DAY = 86_400
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +52,15 @@ def env(node: LocalSepolia, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return environment
 
 
-def ape(env: dict[str, str], *args: str, stdin: str = "", stdout: Path | None = None) -> subprocess.CompletedProcess:
+def ape(
+    env: dict[str, str], *args: str, stdin: str = "", stdout: Path | None = None, key: str | None = None
+) -> subprocess.CompletedProcess:
     """One `ape ...` process, as typed in a shell; stdout optionally redirected to a file."""
     command = [APE, *args]
-    if args[0] == "run":
+    if args[0] == "run" and args[1] != "account":
         command += NETWORK
+    if key is not None:
+        env = {**env, "MOR_MARKET_PRIVATE_KEY": key}
     if stdout is None:
         return subprocess.run(command, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=300)
     with stdout.open("w") as out:
@@ -72,16 +75,26 @@ def ok(result: subprocess.CompletedProcess) -> str:
     return result.stdout or ""
 
 
-def move_time(node: LocalSepolia, seconds: int) -> None:
-    rpc(node.uri, "evm_increaseTime", [seconds])
-    rpc(node.uri, "evm_mine", [])
+def move_a_day(node: LocalSepolia) -> None:
+    """`./dev node advance 1d`, as the README has it."""
+    port = node.uri.rsplit(":", 1)[1]
+    moved = subprocess.run(
+        [str(ROOT / "dev"), "node", "advance", "1d", "--port", port],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert moved.returncode == 0 and moved.stdout.startswith("moved 86400 s"), moved.stderr
 
 
 def test_rehearsal__a_newcomer_with_a_keyfile__deploys_and_runs_a_market_day_in_separate_processes(
     node: LocalSepolia, env: dict[str, str], tmp_path: Path
 ):
-    # A keyfile account, imported without a terminal.
-    ok(ape(env, "accounts", "import", "deployer", stdin=f"{DEPLOYER_KEY}\n{PASSPHRASE}\n{PASSPHRASE}\n"))
+    # A keyfile account, imported without a terminal: the key and the passphrase from the environment.
+    imported = json.loads(ok(ape(env, "run", "account", "import", "deployer", key=DEPLOYER_KEY)))
+    assert imported["address"] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     deployer = ["--account", "deployer", "--yes"]
 
     # Without --yes the keyfile account would ask "Sign: [y/N]": refused at once, in one line.
@@ -114,7 +127,7 @@ def test_rehearsal__a_newcomer_with_a_keyfile__deploys_and_runs_a_market_day_in_
 
     funded = ok(ape(env, "run", "governance", "fund", "100000", *deployer))
     assert "the pool holds 100000 MOR" in funded
-    move_time(node, DAY)  # the funding counts in the next day's budget
+    move_a_day(node)  # the funding counts in the next day's budget
 
     shown = json.loads(ok(ape(env, "run", "provider", "show", PROVIDER_ADDRESS)))
     assert (shown["endpoint"], shown["stake"], shown["bids"][0]["bidId"]) == ("gpu.example.org:3333", "600.5 MOR", bid)
@@ -151,7 +164,7 @@ def test_rehearsal__a_newcomer_with_a_keyfile__deploys_and_runs_a_market_day_in_
     second = tmp_path / "second.json"
     ok(ape(env, "run", "provider", "approve", bid, CONSUMER_ADDRESS, "--account", PROVIDER, stdout=second))
     ok(ape(env, "run", "consumer", "open", str(second), "--stake", "1000", "--account", CONSUMER))
-    move_time(node, DAY)
+    move_a_day(node)
     kept = ok(ape(env, "run", "keeper", "--account", KEEPER))
     assert "1 expired session(s) closed" in kept
 
@@ -164,3 +177,14 @@ def test_rehearsal__a_newcomer_with_a_keyfile__deploys_and_runs_a_market_day_in_
     consumer = json.loads(ok(ape(env, "run", "consumer", "status", CONSUMER_ADDRESS)))
     assert consumer["sessions"][0]["sessionId"] == session
     assert all(s["closedAt"] != "never" for s in consumer["sessions"])
+
+    # Weeks of blocks later, a scan spans several pages of 5,000 blocks: a progress bar on
+    # stderr, the same answer on stdout.
+    rpc(node.uri, "anvil_mine", [hex(6_000), hex(1)], timeout=180)
+    later = ape(env, "run", "consumer", "status", CONSUMER_ADDRESS)
+    ok(later)
+    assert "scanning 6," in later.stderr and "blocks for SessionOpened" in later.stderr
+    assert "scanning" not in later.stdout
+    assert [s["sessionId"] for s in json.loads(later.stdout)["sessions"]] == [
+        s["sessionId"] for s in consumer["sessions"]
+    ]

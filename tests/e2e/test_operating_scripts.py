@@ -47,7 +47,7 @@ def _script(name: str):
                 "status",
             ],
         ),
-        ("consumer", ["bids", "quote", "open", "session", "close", "withdraw", "status"]),
+        ("consumer", ["bids", "quote", "open", "chat", "session", "close", "withdraw", "status"]),
         ("governance", ["schedule", "execute", "cancel", "show"]),
         ("keeper", ["--limit"]),
         ("status", ["--from-block"]),
@@ -67,7 +67,10 @@ def test_one_line_errors__a_revert__becomes_one_line_with_the_error_and_its_argu
     with pytest.raises(click.ClickException) as raised, one_line_errors("bid"):
         ops.post_bid(protocol, registered_provider, model_id, 1)
     message = raised.value.format_message()
-    assert message == "bid failed: PriceOutOfRange(price=1, minimum=10000000000, maximum=10000000000000000)"
+    assert (
+        message
+        == "bid failed: PriceOutOfRange(price=0.000000000000000001 MOR/s, minimum=0.00000001 MOR/s, maximum=0.01 MOR/s)"
+    )
     assert "\n" not in message
 
 
@@ -122,9 +125,52 @@ def test_operations__keeper__closes_only_expired_sessions_within_its_limit(
 def test_describe_error__raw_revert_data_of_a_custom_error__is_decoded_with_its_arguments():
     data = "0x32aa6024" + "1".rjust(64, "0") + hex(10**10)[2:].rjust(64, "0") + hex(10**16)[2:].rjust(64, "0")
     assert describe_error(ContractLogicError(data)) == (
-        "PriceOutOfRange(price=1, minimum=10000000000, maximum=10000000000000000)"
+        "PriceOutOfRange(price=0.000000000000000001 MOR/s, minimum=0.00000001 MOR/s, maximum=0.01 MOR/s)"
     )
     assert describe_error(ContractLogicError("0xdeadbeef")) == "0xdeadbeef"
+
+
+def _revert_data(signature: str, *words: int | bytes) -> str:
+    from eth_utils import keccak
+
+    encoded = b"".join(w.ljust(32, b"\x00") if isinstance(w, bytes) else w.to_bytes(32, "big") for w in words)
+    return "0x" + (keccak(text=signature)[:4] + encoded).hex()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            _revert_data(
+                "ParameterOutOfBounds(bytes32,uint256,uint256,uint256)", b"minProviderStake", 10**24, 0, 10**23
+            ),
+            "ParameterOutOfBounds(name=minProviderStake, value=1000000 MOR, minimum=0 MOR, maximum=100000 MOR)",
+        ),
+        (
+            _revert_data("ParameterOutOfBounds(bytes32,uint256,uint256,uint256)", b"budgetBps", 500, 1, 100),
+            "ParameterOutOfBounds(name=budgetBps, value=500, minimum=1, maximum=100)",
+        ),
+        (
+            _revert_data("ParameterOutOfBounds(bytes32,uint256,uint256,uint256)", b"minSessionDuration", 1, 60, 86400),
+            "ParameterOutOfBounds(name=minSessionDuration, value=1 s, minimum=60 s, maximum=86400 s)",
+        ),
+        (
+            _revert_data("NothingToClaim(uint256,uint256)", 25 * 10**17, 0),
+            "NothingToClaim(owed=2.5 MOR, budgetLeft=0 MOR)",
+        ),
+        (
+            _revert_data("ProviderStakeBelowMinimum(uint256,uint256)", 10**20, 5 * 10**20),
+            "ProviderStakeBelowMinimum(stake=100 MOR, minimum=500 MOR)",
+        ),
+        (
+            _revert_data("EnforcedPause(uint256)", 1_796_126_400),
+            "EnforcedPause(until=2026-12-01 12:00:00 UTC (1796126400))",
+        ),
+        (_revert_data("BidNotActive(uint256)", 255), f"BidNotActive(bidId=0x{255:064x})"),
+    ],
+)
+def test_describe_error__amounts_times_and_ids_in_a_revert__read_in_mor_utc_and_hex(data: str, expected: str):
+    assert describe_error(ContractLogicError(data)) == expected
 
 
 def test_load_protocol__a_record_of_contracts_not_on_this_chain__is_one_line_naming_the_way_out(tmp_path, monkeypatch):

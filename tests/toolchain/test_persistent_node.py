@@ -207,3 +207,45 @@ def test_dev_node__a_taken_port__is_refused_in_one_line(node: Node):
     assert result.stderr.strip().splitlines()[-1] == (
         f"local Arbitrum Sepolia: port {port} of 127.0.0.1 is taken: cannot start a local Arbitrum Sepolia"
     )
+
+
+def dev_node_advance(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "dev"), "node", "advance", *args],
+        cwd=ROOT,
+        env=activated_venv_only(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _timestamp(uri: str) -> int:
+    return int(rpc(uri, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+
+def test_dev_node_advance__moves_the_running_nodes_clock_by_a_day_and_says_when_it_is(node: Node):
+    port = node.uri.rsplit(":", 1)[1]
+    before = _timestamp(node.uri)
+
+    result = dev_node_advance("1d", "--port", port)
+
+    assert result.returncode == 0, result.stderr
+    after = _timestamp(node.uri)
+    assert 86_400 <= after - before <= 86_400 + 10  # a day, and the blocks mined meanwhile
+    assert result.stdout.startswith("moved 86400 s: the node's time is now ") and "UTC" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(["lots"], "is not a number of seconds"), (["1d", "--port", "1"], "no node answers at http://127.0.0.1:1")],
+    ids=["a bad duration", "no node"],
+)
+def test_dev_node_advance__a_bad_duration_or_no_node__is_one_line(args: list[str], says: str):
+    result = dev_node_advance(*args)
+
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("\x1b[1m==>")]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], result.stderr

@@ -116,6 +116,20 @@ def test_active_bids_of_provider__after_a_delete_or_repost__moves_its_last_bid_i
     assert marketplace.providerRecord(registered_provider).activeBids == 2
 
 
+def test_active_bids_of_provider__the_bid_moved_into_a_gap__is_removed_from_its_new_position(
+    marketplace, registered_provider, model_ids, post_bid
+):
+    bids = [post_bid(registered_provider, model) for model in model_ids]
+    marketplace.deleteBid(bids[0], sender=registered_provider)  # model 3's bid moves to position 0
+
+    marketplace.deleteBid(bids[2], sender=registered_provider)  # and is deleted from there
+
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == [bids[1]]
+    assert marketplace.providerRecord(registered_provider).activeBids == 1
+    marketplace.deleteBid(bids[1], sender=registered_provider)
+    assert list(marketplace.activeBidsOfProvider(registered_provider, 0, 10)) == []
+
+
 def test_active_bids_of_provider__deregistered_provider__lists_nothing(
     marketplace, registered_provider, model_ids, post_bid
 ):
