@@ -35,6 +35,7 @@ from mor_market.localnet import free_port
 from mor_market.node import fake_backend
 from mor_market.node.app import build
 from mor_market.node.config import deployment_record, from_dict
+from mor_market.node.measure import summarize
 from mor_market.node.runner import ServerThread
 from mor_market.ranking import BALANCED, Weights
 
@@ -217,7 +218,12 @@ class Market:
         client = Consumer(self.p, self.consumers[row["consumer"]])
         for prompt in PROMPTS:
             client.chat(s, [{"role": "user", "content": prompt}])
-        row["requests"] = len(s.measured)
+        own = summarize([m.row() for m in s.measured])  # the consumer's own numbers, whoever closes
+        row.update(
+            requests=len(s.measured),
+            own_ttft=own.ttft_ms if own else None,
+            own_tps=own.tokens_per_second if own else None,
+        )
         self.say(f"{row['consumer']} chatted with {row['provider']}'s node: {len(s.measured)} requests answered")
 
     def close(self, sid: int, name: str) -> None:
