@@ -894,6 +894,16 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             self._claim(provider, provider)
 
     @precondition(lambda self: any(self.model.owed.values()))
+    @rule(wait=st.integers(min_value=60, max_value=6 * 3_600), reverse=st.booleans())
+    def providers_claim_periodically(self, wait: int, reverse: bool) -> None:
+        """Providers claim periodically (the seed: "claim rewards periodically"): some minutes or
+        hours later, every provider owed claims it itself, within what is left of the day's budget."""
+        self.advance(wait)
+        owed = sorted((self.w.name_of(p) for p, amount in self.model.owed.items() if amount), reverse=reverse)
+        for provider in owed:
+            self._claim(provider, provider)
+
+    @precondition(lambda self: any(self.model.owed.values()))
     @rule(caller=st.sampled_from([KEEPER, FUNDER, "carol"]), reverse=st.booleans())
     def keeper_claims_for_every_provider_owed(self, caller: str, reverse: bool) -> None:
         """Anyone claims for every provider owed, one after the other: the day's budget runs out
