@@ -190,10 +190,10 @@ def test_dev_node__keeps_its_chain_across_a_restart(tmp_path: Path):
         second.stop()
 
 
-def test_dev_node__a_taken_port__is_refused_in_one_line(node: Node):
-    port = node.uri.rsplit(":", 1)[1]
-    result = subprocess.run(
-        [str(ROOT / "dev"), "node", "--port", port, "--no-state"],
+def dev_node(*args: str) -> subprocess.CompletedProcess[str]:
+    """`./dev node <args>` run to its end (a refusal, or `advance`), its output captured."""
+    return subprocess.run(
+        [str(ROOT / "dev"), "node", *args],
         cwd=ROOT,
         env=activated_venv_only(),
         capture_output=True,
@@ -203,22 +203,14 @@ def test_dev_node__a_taken_port__is_refused_in_one_line(node: Node):
         check=False,
         preexec_fn=die_with_parent,
     )
+
+
+def test_dev_node__a_taken_port__is_refused_in_one_line(node: Node):
+    port = node.uri.rsplit(":", 1)[1]
+    result = dev_node("--port", port, "--no-state")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"local Arbitrum Sepolia: port {port} of 127.0.0.1 is taken: cannot start a local Arbitrum Sepolia"
-    )
-
-
-def dev_node_advance(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ROOT / "dev"), "node", "advance", *args],
-        cwd=ROOT,
-        env=activated_venv_only(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        check=False,
     )
 
 
@@ -230,7 +222,7 @@ def test_dev_node_advance__moves_the_running_nodes_clock_by_a_day_and_says_when_
     port = node.uri.rsplit(":", 1)[1]
     before = _timestamp(node.uri)
 
-    result = dev_node_advance("1d", "--port", port)
+    result = dev_node("advance", "1d", "--port", port)
 
     assert result.returncode == 0, result.stderr
     after = _timestamp(node.uri)
@@ -244,7 +236,7 @@ def test_dev_node_advance__moves_the_running_nodes_clock_by_a_day_and_says_when_
     ids=["a bad duration", "no node"],
 )
 def test_dev_node_advance__a_bad_duration_or_no_node__is_one_line(args: list[str], says: str):
-    result = dev_node_advance(*args)
+    result = dev_node("advance", *args)
 
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if not line.startswith("\x1b[1m==>")]
