@@ -48,6 +48,18 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     /// @notice A session's pay counts towards `earnings` at most `stake * seconds / 1 day`: a
     /// provider cannot show more earnings than the MOR-seconds behind them, whatever its price.
     uint256 public constant EARNINGS_PERIOD = 1 days;
+    /// @notice A session rates (moves any input of any score) only if it provided at least 10
+    /// minutes: a score moves with time, and time cannot be skipped by renting a large stake for
+    /// seconds. A shorter session is paid as usual and records nothing.
+    uint256 public constant MIN_RATED_SECONDS = 10 minutes;
+    /// @notice Most weight one session carries: 10 MOR-days in milli-MOR-seconds (the prior's
+    /// weight), what 1,440 MOR give in 10 minutes or 10 MOR in a day. One session can then move a
+    /// newcomer's rates from 0.5 to at most 0.75 or 0.25, and moving a history of weight H takes
+    /// at least H / 10 MOR-days sessions of 10 minutes each (README, "What moving a score costs").
+    uint256 public constant MAX_SESSION_WEIGHT = 10 * 1000 * 1 days;
+    /// @notice After a close by anyone but its consumer, the consumer may still give its verdict
+    /// for 24 hours: nobody can pre-empt it by closing first.
+    uint256 public constant VERDICT_WINDOW = 1 days;
 
     /// @notice EIP-712 type of a provider's approval to open a session.
     bytes32 public constant APPROVAL_TYPEHASH =
@@ -80,10 +92,6 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         uint96 pinnedSupply;
         uint96 totalLocked;
     }
-
-    uint256 private constant _BY_CONSUMER = 1;
-    uint256 private constant _CLOSED_EARLY = 2;
-    uint256 private constant _RECEIPT = 4;
 
     mapping(uint256 sessionId => Session) private _sessions;
     mapping(address consumer => Hold) private _holds;
@@ -148,18 +156,25 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         uint256 deadline,
         bytes calldata receipt
     ) external nonReentrant {
-        if (block.timestamp > deadline) revert ReceiptExpired(deadline);
-        if (
-            ttftMs < MIN_TTFT_MS || ttftMs > MAX_TTFT_MS || tokensPerSecond < MIN_TOKENS_PER_SECOND
-                || tokensPerSecond > MAX_TOKENS_PER_SECOND
-        ) revert ReceiptOutOfBounds(ttftMs, tokensPerSecond);
-        address provider = _sessions[sessionId].provider;
-        // An unknown session has no provider: name the real fault, not the zero signer's.
-        if (provider == address(0)) revert UnknownSession(sessionId);
-        address signer = marketplace.signerOf(provider);
-        bytes32 digest = _receiptDigest(sessionId, ttftMs, tokensPerSecond, deadline);
-        if (!SignatureChecker.isValidSignatureNow(signer, digest, receipt)) revert InvalidReceiptSignature(signer);
+        _checkReceipt(sessionId, ttftMs, tokensPerSecond, deadline, receipt);
         _close(sessionId, true, ttftMs, tokensPerSecond);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function rateSession(uint256 sessionId) external {
+        _rate(sessionId, Verdict.Disputed, 0, 0);
+    }
+
+    /// @inheritdoc ISessionRouter
+    function rateSessionWithReceipt(
+        uint256 sessionId,
+        uint32 ttftMs,
+        uint32 tokensPerSecond,
+        uint256 deadline,
+        bytes calldata receipt
+    ) external {
+        _checkReceipt(sessionId, ttftMs, tokensPerSecond, deadline, receipt);
+        _rate(sessionId, Verdict.Completed, ttftMs, tokensPerSecond);
     }
 
     /// @inheritdoc ISessionRouter
@@ -334,7 +349,8 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
                 endsAt: SafeCast.toUint40(block.timestamp + duration),
                 closedAt: 0,
                 mode: mode,
-                selfDealt: selfDealt
+                selfDealt: selfDealt,
+                verdict: Verdict.None
             });
         }
 
@@ -410,45 +426,109 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         if (m.openedAt == 0) revert UnknownSession(sessionId);
         if (m.closedAt != 0) revert SessionAlreadyClosed(sessionId);
         address consumer = SessionIds.consumer(sessionId);
-        bool beforeEnd = block.timestamp < m.endsAt;
         if (
-            beforeEnd && msg.sender != consumer && msg.sender != m.provider
+            block.timestamp < m.endsAt && msg.sender != consumer && msg.sender != m.provider
                 && msg.sender != marketplace.signerOf(m.provider)
         ) revert NotAllowedToClose(sessionId, msg.sender);
 
-        // --- Effects
+        // --- Effects (the close's facts go into `m`, which saves stack)
         uint256 secondsProvided = SessionMath.secondsProvided(m.openedAt, m.endsAt, block.timestamp);
         uint256 pay = m.pricePerSecond * secondsProvided;
-        // Only the consumer rates: its close is completed with a receipt, disputed without.
-        uint256 flags = msg.sender == consumer
-            ? _BY_CONSUMER | (beforeEnd ? _CLOSED_EARLY : 0) | (hasReceipt ? _RECEIPT : 0)
-            : 0;
-        _sessions[sessionId].closedAt = SafeCast.toUint40(block.timestamp);
-        uint256 weight = _record(m, secondsProvided, pay, flags, ttftMs, tokensPerSecond);
-        if (weight == 0) flags = 0; // nothing recorded, so nothing rated
-        uint256 released = _releaseHold(consumer);
-        (uint256 returned, uint256 held) = _stakeBack(m, consumer, pay);
-        // The stake leaves the router but for the held part; a released hold leaves too.
-        _params.totalLocked -= uint96(m.stake - held + released);
-        emit SessionClosed(
-            sessionId,
-            msg.sender,
-            secondsProvided,
-            pay,
-            returned,
-            held,
-            weight,
-            flags & (_BY_CONSUMER | _RECEIPT) == _BY_CONSUMER,
-            flags & _CLOSED_EARLY != 0
-        );
-        if (flags & _RECEIPT != 0) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
+        m.closedAt = SafeCast.toUint40(block.timestamp);
+        // Only the consumer's close is a verdict; anyone else's leaves it to the consumer.
+        m.verdict = msg.sender != consumer ? Verdict.None : hasReceipt ? Verdict.Completed : Verdict.Disputed;
+        uint256 weight = _recordClose(m, secondsProvided, pay, ttftMs, tokensPerSecond);
+        _sessions[sessionId].closedAt = m.closedAt;
+        _sessions[sessionId].verdict = m.verdict;
+        uint256 payout = _settle(sessionId, m, consumer, secondsProvided, pay, weight);
+        if (m.verdict == Verdict.Completed) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
 
         // --- Interactions
         if (pay > 0) {
             if (m.mode == Mode.Stipend) pool.credit(m.provider, pay);
             else mor.safeTransfer(m.provider, pay);
         }
-        if (returned + released > 0) mor.safeTransfer(consumer, returned + released);
+        if (payout > 0) mor.safeTransfer(consumer, payout);
+    }
+
+    /// @dev The close's accounting: releases the consumer's earlier hold, splits the stake into
+    /// what goes back now and what is held, and emits `SessionClosed`. Returns what the consumer
+    /// is paid now (its stake's returned part plus the released hold).
+    function _settle(
+        uint256 sessionId,
+        Session memory m,
+        address consumer,
+        uint256 secondsProvided,
+        uint256 pay,
+        uint256 weight
+    ) private returns (uint256 payout) {
+        uint256 released = _releaseHold(consumer);
+        (uint256 returned, uint256 held) = _stakeBack(m, consumer, pay);
+        // The stake leaves the router but for the held part; a released hold leaves too.
+        _params.totalLocked -= uint96(m.stake - held + released);
+        _emitClosed(sessionId, m, secondsProvided, pay, returned, held, weight);
+        return returned + released;
+    }
+
+    /// @dev `SessionClosed` for a closed session `m` (its own function: the event's nine fields
+    /// do not fit the stack of `_settle`).
+    function _emitClosed(
+        uint256 sessionId,
+        Session memory m,
+        uint256 secondsProvided,
+        uint256 pay,
+        uint256 returned,
+        uint256 held,
+        uint256 weight
+    ) private {
+        bool closedEarly = m.verdict != Verdict.None && m.closedAt < m.endsAt;
+        emit SessionClosed(
+            sessionId, msg.sender, secondsProvided, pay, returned, held, weight, m.verdict == Verdict.Disputed, closedEarly
+        );
+    }
+
+    /// @dev The consumer's late verdict on a session someone else closed. Moves no MOR and calls
+    /// nothing: the checks, then two storage writes.
+    function _rate(uint256 sessionId, Verdict verdict, uint32 ttftMs, uint32 tokensPerSecond) private {
+        Session memory m = _sessions[sessionId];
+        if (m.openedAt == 0) revert UnknownSession(sessionId);
+        if (msg.sender != SessionIds.consumer(sessionId)) revert NotSessionConsumer(sessionId, msg.sender);
+        if (m.closedAt == 0) revert SessionStillOpen(sessionId);
+        if (m.verdict != Verdict.None) revert SessionAlreadyRated(sessionId, m.verdict);
+        uint256 secondsProvided = SessionMath.secondsProvided(m.openedAt, m.endsAt, m.closedAt);
+        uint256 weight = _weightOf(m, secondsProvided);
+        if (weight == 0) revert SessionNotRatable(sessionId, secondsProvided, MIN_RATED_SECONDS);
+        uint256 windowEnd = m.closedAt + VERDICT_WINDOW;
+        if (block.timestamp > windowEnd) revert VerdictWindowClosed(sessionId, windowEnd);
+
+        _sessions[sessionId].verdict = verdict;
+        // Cut short: closed before its end, which only the provider's side could do here.
+        bool closedEarly = m.closedAt < m.endsAt;
+        _recordVerdict(_stats[m.provider][m.modelId], weight, verdict, closedEarly, ttftMs, tokensPerSecond);
+        emit SessionRated(sessionId, verdict, weight, closedEarly);
+        if (verdict == Verdict.Completed) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
+    }
+
+    /// @dev A receipt's checks, shared by the close and the late verdict: unexpired, physical,
+    /// of a known session, signed by the provider's signer now.
+    function _checkReceipt(
+        uint256 sessionId,
+        uint32 ttftMs,
+        uint32 tokensPerSecond,
+        uint256 deadline,
+        bytes calldata receipt
+    ) private view {
+        if (block.timestamp > deadline) revert ReceiptExpired(deadline);
+        if (
+            ttftMs < MIN_TTFT_MS || ttftMs > MAX_TTFT_MS || tokensPerSecond < MIN_TOKENS_PER_SECOND
+                || tokensPerSecond > MAX_TOKENS_PER_SECOND
+        ) revert ReceiptOutOfBounds(ttftMs, tokensPerSecond);
+        address provider = _sessions[sessionId].provider;
+        // An unknown session has no provider: name the real fault, not the zero signer's.
+        if (provider == address(0)) revert UnknownSession(sessionId);
+        address signer = marketplace.signerOf(provider);
+        bytes32 digest = _receiptDigest(sessionId, ttftMs, tokensPerSecond, deadline);
+        if (!SignatureChecker.isValidSignatureNow(signer, digest, receipt)) revert InvalidReceiptSignature(signer);
     }
 
     /// @dev Splits the stake of a closing session into what goes back now and what is held.
@@ -469,34 +549,67 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         }
     }
 
-    /// @dev Adds a closing session to its pair's statistics, weighted by its MOR-seconds at
-    /// stake; returns the weight (0: nothing recorded, for a self-dealt session or one of no
-    /// weight). `flags` say whether the consumer closed (a rating), early, with a receipt.
-    function _record(
+    /// @dev A session's weight in its pair's statistics: its milli-MOR at stake times the seconds
+    /// it provided, capped at `MAX_SESSION_WEIGHT`; 0 (it rates nothing) when self-dealt, shorter
+    /// than `MIN_RATED_SECONDS` or staking less than 0.001 MOR.
+    function _weightOf(Session memory m, uint256 secondsProvided) private pure returns (uint256) {
+        if (m.selfDealt || secondsProvided < MIN_RATED_SECONDS) return 0;
+        // slither-disable-next-line divide-before-multiply -- on purpose: the stake is counted in whole milli-MOR
+        return Math.min((m.stake / WEIGHT_UNIT) * secondsProvided, MAX_SESSION_WEIGHT);
+    }
+
+    /// @dev Records a closing session `m` (its `closedAt` and `verdict` set) in its pair's
+    /// statistics: what it served, and the consumer's verdict unless None. Returns its weight; a
+    /// session of weight 0 rates nothing: nothing is recorded and its verdict becomes None.
+    function _recordClose(
         Session memory m,
         uint256 secondsProvided,
         uint256 pay,
-        uint256 flags,
         uint32 ttftMs,
         uint32 tokensPerSecond
     ) private returns (uint256 weight) {
-        if (m.selfDealt) return 0;
-        // slither-disable-next-line divide-before-multiply -- on purpose: the stake is counted in whole milli-MOR
-        weight = (m.stake / WEIGHT_UNIT) * secondsProvided;
-        if (weight == 0) return 0;
-        uint256 counted = Math.min(pay, (uint256(m.stake) * secondsProvided) / EARNINGS_PERIOD);
+        weight = _weightOf(m, secondsProvided);
+        if (weight == 0) {
+            m.verdict = Verdict.None;
+            return 0;
+        }
         Stats storage st = _stats[m.provider][m.modelId];
-        // Cannot overflow for any reachable history: a weight is at most 2^47 x 2^20 and every
-        // weight sum is bounded by the whole MOR supply (< 2^36 milli-MOR) at stake for the time
-        // elapsed (< 2^72 for 3,500 years); weighted measurement sums are below 2^72 x 2^20;
-        // counted earnings below the supply per day (< 2^112 for a million years); seconds and
-        // counts grow by one session per transaction.
+        _recordServed(st, weight, secondsProvided, pay);
+        if (m.verdict != Verdict.None) {
+            _recordVerdict(st, weight, m.verdict, m.closedAt < m.endsAt, ttftMs, tokensPerSecond);
+        }
+    }
+
+    /// @dev What every session that rates adds at its close, whoever closes it: its weight, its
+    /// seconds and its pay, counted at most as the (capped) MOR-seconds behind it per day.
+    function _recordServed(Stats storage st, uint256 weight, uint256 secondsProvided, uint256 pay) private {
+        // weight <= MAX_SESSION_WEIGHT < 2^30, so the product cannot overflow.
+        uint256 counted = Math.min(pay, (weight * WEIGHT_UNIT) / EARNINGS_PERIOD);
+        // Cannot overflow for any reachable history: a weight is below 2^30 per session, and
+        // every weight sum is bounded by the whole MOR supply (< 2^36 milli-MOR) at stake for the
+        // time elapsed (< 2^72 for 3,500 years); counted earnings are at most 10 MOR (< 2^64) per
+        // session; seconds grow by at most 7 days per transaction.
         unchecked {
             st.weight += uint72(weight);
             st.secondsProvided += uint64(secondsProvided);
             st.earnings += uint112(counted);
-            if (flags & _BY_CONSUMER == 0) return weight;
-            if (flags & _RECEIPT != 0) {
+        }
+    }
+
+    /// @dev The consumer's verdict on a session of `weight` (> 0): completed (its measurements
+    /// count) or disputed; and cut short if it was closed before its end.
+    function _recordVerdict(
+        Stats storage st,
+        uint256 weight,
+        Verdict verdict,
+        bool closedEarly,
+        uint32 ttftMs,
+        uint32 tokensPerSecond
+    ) private {
+        // Cannot overflow: as in `_recordServed`; weighted measurement sums are below 2^72 x 2^20,
+        // and counts grow by one per transaction.
+        unchecked {
+            if (verdict == Verdict.Completed) {
                 st.completedWeight += uint72(weight);
                 ++st.completed;
                 st.ttftWeighted += uint112(weight * ttftMs);
@@ -505,7 +618,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
                 st.disputedWeight += uint72(weight);
                 ++st.disputed;
             }
-            if (flags & _CLOSED_EARLY != 0) st.closedEarlyWeight += uint72(weight);
+            if (closedEarly) st.closedEarlyWeight += uint72(weight);
         }
     }
 

@@ -23,14 +23,23 @@ SPEED_HALF_TPS = 50
 STAKE_HALF = 1_000 * 10**18
 
 
-def session_weight(stake: int, seconds: int) -> int:
-    """A session's weight in the statistics: floor(stake / 1e15) x seconds (milli-MOR-seconds)."""
-    return stake // MILLI_MOR * seconds
+MIN_RATED_SECONDS = 600  # SessionRouter.MIN_RATED_SECONDS: a shorter session rates nothing
+MAX_SESSION_WEIGHT = 10 * 1000 * DAY  # SessionRouter.MAX_SESSION_WEIGHT: 10 MOR-days
+VERDICT_WINDOW = DAY  # SessionRouter.VERDICT_WINDOW: the consumer's late verdict
 
 
-def counted_earnings(pay: int, stake: int, seconds: int) -> int:
-    """What a session's pay adds to `earnings`: at most its stake per day of MOR-seconds."""
-    return min(pay, stake * seconds // DAY)
+def session_weight(stake: int, seconds: int, self_dealt: bool = False) -> int:
+    """A session's weight in the statistics (SessionRouter._weightOf): floor(stake / 1e15) x
+    seconds (milli-MOR-seconds), capped at MAX_SESSION_WEIGHT; 0 (it rates nothing) when
+    self-dealt or shorter than MIN_RATED_SECONDS."""
+    if self_dealt or seconds < MIN_RATED_SECONDS:
+        return 0
+    return min(stake // MILLI_MOR * seconds, MAX_SESSION_WEIGHT)
+
+
+def counted_earnings(pay: int, weight: int) -> int:
+    """What a session's pay adds to `earnings`: at most its (capped) MOR-seconds per day."""
+    return min(pay, weight * MILLI_MOR // DAY)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,6 @@ class Weights:
     """A consumer's needs: one weight (0..65535) per component (ReputationMath.Weights)."""
 
     reliability: int = 0
-    disputes: int = 0
     early_closes: int = 0
     experience: int = 0
     earnings: int = 0
@@ -94,7 +102,7 @@ class Weights:
         return sum(getattr(self, f.name) for f in fields(self))
 
 
-BALANCED = Weights(1, 1, 1, 1, 1, 1, 1, 1, 1)
+BALANCED = Weights(1, 1, 1, 1, 1, 1, 1, 1)
 
 
 def _ratio(a: int, b: int) -> int:
@@ -111,8 +119,7 @@ def components(x: Inputs) -> dict[str, int]:
     half = PRIOR_WEIGHT // 2
     measured = x.completed_weight + PRIOR_WEIGHT
     return {
-        "reliability": _ratio(x.completed_weight + half, x.weight + PRIOR_WEIGHT),
-        "disputes": _ratio(x.completed_weight + half, rated + PRIOR_WEIGHT),
+        "reliability": _ratio(x.completed_weight + half, rated + PRIOR_WEIGHT),
         "early_closes": _ratio(rated - x.closed_early_weight + half, rated + PRIOR_WEIGHT),
         "experience": _ratio(x.weight, x.weight + EXPERIENCE_HALF),
         "earnings": _ratio(x.earnings, x.earnings + EARNINGS_HALF),

@@ -38,7 +38,6 @@ from mor_market.units import format_mor as mor
 
 _WEIGHT_NAMES = [
     "reliability",
-    "disputes",
     "early_closes",
     "experience",
     "earnings",
@@ -72,7 +71,7 @@ def _weights(text: str) -> Weights:
 
 @cli.command(short_help="A model's bids ranked by your weights, with endpoints")
 @click.argument("model")
-@click.option("--weights", default="1,1,1,1,1,1,1,1,1", show_default=True, help=",".join(_WEIGHT_NAMES))
+@click.option("--weights", default="1,1,1,1,1,1,1,1", show_default=True, help=",".join(_WEIGHT_NAMES))
 @click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
 @click.option(
     "--stake", type=MOR_AMOUNT, default=None, help=f"Also show how long this stake buys on each bid: {AMOUNT_HELP}."
@@ -222,7 +221,7 @@ def close(account_alias: str | None, session_id: int, receipt: Path | None) -> N
 @click.argument("model")
 @click.option("--stake", type=MOR_AMOUNT, required=True, help=f"Stake to lock: {AMOUNT_HELP}.")
 @click.option("--prompt", "prompts", multiple=True, required=True, help="A user message; repeat for more requests.")
-@click.option("--weights", default="1,1,1,1,1,1,1,1,1", show_default=True, help=",".join(_WEIGHT_NAMES))
+@click.option("--weights", default="1,1,1,1,1,1,1,1", show_default=True, help=",".join(_WEIGHT_NAMES))
 @click.option("--timeout", type=click.FloatRange(1, 3_600), default=120, show_default=True, help="Seconds per request.")
 def chat(
     account_alias: str | None, model: str, stake: int, prompts: tuple[str, ...], weights: str, timeout: float

@@ -40,8 +40,8 @@ from mor_market.node.runner import ServerThread
 from mor_market.ranking import BALANCED, Weights
 
 REPORTS = ROOT / "reports"
-PRICE_FOCUSED = Weights(reliability=1, disputes=1, price=4)
-QUALITY_FOCUSED = Weights(reliability=3, disputes=3, lag=2, speed=2, price=1)
+PRICE_FOCUSED = Weights(reliability=2, price=4)
+QUALITY_FOCUSED = Weights(reliability=6, lag=2, speed=2, price=1)
 # Each provider's GPU, played by a paced model server: seconds to the first token, between tokens.
 PACES = {
     "alice": fake_backend.Pace(first_token_delay=0.30, inter_token_delay=1 / 45, tokens=16),

@@ -16,10 +16,20 @@ interface ISessionRouter is ISurplusSweep {
         Direct
     }
 
+    /// @notice The consumer's verdict on a session: none yet (or never: a session that does not
+    /// rate), completed (with the provider's receipt) or disputed (without one).
+    enum Verdict {
+        None,
+        Completed,
+        Disputed
+    }
+
     /// @notice A session. Slot layout: [provider 160 | price 64 | modelId 32],
-    /// [stake 96 | openedAt 40 | endsAt 40 | closedAt 40 | mode 8 | selfDealt 8].
+    /// [stake 96 | openedAt 40 | endsAt 40 | closedAt 40 | mode 8 | selfDealt 8 | verdict 8].
     /// `selfDealt`: the consumer was the bid's provider or its signer when the session opened
-    /// (only possible in direct mode); such a session writes no statistic.
+    /// (only possible in direct mode); such a session writes no statistic. `verdict`: the
+    /// consumer's, given at its own close or, after a close by anyone else, within
+    /// `VERDICT_WINDOW` of that close; at most once.
     struct Session {
         address provider;
         uint64 pricePerSecond;
@@ -30,14 +40,19 @@ interface ISessionRouter is ISurplusSweep {
         uint40 closedAt;
         Mode mode;
         bool selfDealt;
+        Verdict verdict;
     }
 
     /// @notice Statistics of a (provider, model) pair (PROTOCOL.md §6), weighted by MOR-seconds
-    /// at stake: a session's weight is `floor(stake / 1e15) * secondsProvided`, in
-    /// milli-MOR-seconds. Self-dealt sessions and sessions of weight 0 (no second provided, or a
-    /// stake below 0.001 MOR) record nothing. Only the consumer's close rates a session:
-    /// with the provider's receipt it is completed (its measurements count), without one
-    /// disputed; a close by anyone else adds to `weight`, `secondsProvided` and `earnings` only.
+    /// at stake: a session's weight is `min(floor(stake / 1e15) * secondsProvided,
+    /// MAX_SESSION_WEIGHT)`, in milli-MOR-seconds. Self-dealt sessions, sessions that provided
+    /// fewer than `MIN_RATED_SECONDS` and sessions of weight 0 (a stake below 0.001 MOR) record
+    /// nothing. Every other session adds to `weight`, `secondsProvided` and `earnings` at its
+    /// close, whoever closes it; only its consumer's verdict (at its own close, or later within
+    /// the verdict window) rates it: with the provider's receipt it is completed (its
+    /// measurements count), without one disputed. A session never rated is in no rate and no
+    /// mean. `closedEarlyWeight`: rated sessions closed before their end (by the consumer, the
+    /// provider or its signer: cut short).
     /// Slots: [weight | completedWeight | disputedWeight | disputed],
     /// [closedEarlyWeight | secondsProvided | earnings], [ttftWeighted | tpsWeighted | completed].
     struct Stats {
@@ -45,7 +60,7 @@ interface ISessionRouter is ISurplusSweep {
         uint72 completedWeight; // closed by the consumer with a receipt
         uint72 disputedWeight; // closed by the consumer without a receipt
         uint32 disputed; // number of disputed sessions
-        uint72 closedEarlyWeight; // closed by the consumer before the end
+        uint72 closedEarlyWeight; // rated, and closed before the end
         uint64 secondsProvided; // seconds provided, unweighted
         uint112 earnings; // pay counted at most `stake * seconds / 1 day` per session, MOR wei
         uint112 ttftWeighted; // sum of weight x time to first token (ms) of completed sessions
@@ -127,6 +142,17 @@ interface ISessionRouter is ISurplusSweep {
     error ReceiptOutOfBounds(uint32 ttftMs, uint32 tokensPerSecond);
     /// @notice No held stake has been released yet.
     error NothingToWithdraw(uint256 held);
+    /// @notice Only the session's consumer gives its verdict; `caller` is not it.
+    error NotSessionConsumer(uint256 sessionId, address caller);
+    /// @notice The session is still open: its consumer rates it by closing it.
+    error SessionStillOpen(uint256 sessionId);
+    /// @notice The session already has its consumer's verdict (`verdict`).
+    error SessionAlreadyRated(uint256 sessionId, Verdict verdict);
+    /// @notice The session rates nothing: self-dealt, or it provided `secondsProvided` seconds,
+    /// fewer than `minimum` (`MIN_RATED_SECONDS`), or its stake was below 0.001 MOR.
+    error SessionNotRatable(uint256 sessionId, uint256 secondsProvided, uint256 minimum);
+    /// @notice The verdict window closed at `closedAt + VERDICT_WINDOW` = `windowEnd`.
+    error VerdictWindowClosed(uint256 sessionId, uint256 windowEnd);
 
     /// @notice A session was opened.
     event SessionOpened(
@@ -142,7 +168,8 @@ interface ISessionRouter is ISurplusSweep {
     /// @notice A session was closed by `closer`. `paid` is price × `secondsProvided`; the
     /// consumer got `returned` back now and `held` is held until the start of the next day.
     /// `weight` is what the close added to its pair's statistics (0: nothing); `disputed` and
-    /// `closedEarly` say how the consumer's close rated it (never set by another closer).
+    /// `closedEarly` say how the consumer's close rated it (never set by another closer, whose
+    /// close leaves the verdict to the consumer: `SessionRated`).
     event SessionClosed(
         uint256 indexed sessionId,
         address indexed closer,
@@ -154,8 +181,12 @@ interface ISessionRouter is ISurplusSweep {
         bool disputed,
         bool closedEarly
     );
-    /// @notice The consumer closed with the provider's receipt: its measurements count.
+    /// @notice The consumer rated with the provider's receipt: its measurements count.
     event ReceiptRecorded(uint256 indexed sessionId, uint256 ttftMs, uint256 tokensPerSecond);
+    /// @notice The consumer gave its verdict after a close by someone else (`rateSession`,
+    /// `rateSessionWithReceipt`); `weight` went to the completed or disputed share, and to the
+    /// closed-early share when `closedEarly`.
+    event SessionRated(uint256 indexed sessionId, Verdict verdict, uint256 weight, bool closedEarly);
     /// @notice A consumer's held stake, released at the start of a later day, was returned
     /// (paid out, or counted towards a new session's stake).
     event HeldReleased(address indexed consumer, uint256 amount);
@@ -208,7 +239,8 @@ interface ISessionRouter is ISurplusSweep {
     ) external returns (uint256 sessionId);
 
     /// @notice Closes a session without a receipt. By the consumer this is a dispute (the
-    /// provider is still paid for the seconds provided); by anyone else it records no rating.
+    /// provider is still paid for the seconds provided); by anyone else it records no rating,
+    /// and the consumer may still rate the session (`rateSession`, `rateSessionWithReceipt`).
     /// @dev Requirements: the session is open; the caller is the consumer, the provider or its
     /// signer, or the session's end time has passed (then anyone).
     /// @param sessionId The session.
@@ -226,6 +258,31 @@ interface ISessionRouter is ISurplusSweep {
     /// @param deadline Last second at which the receipt is valid.
     /// @param receipt The provider's signature.
     function closeSessionWithReceipt(
+        uint256 sessionId,
+        uint32 ttftMs,
+        uint32 tokensPerSecond,
+        uint256 deadline,
+        bytes calldata receipt
+    ) external;
+
+    /// @notice The consumer's verdict without a receipt (disputed) on a session someone else
+    /// closed (the provider, its signer or a keeper), so that no close can pre-empt it.
+    /// @dev Requirements: the caller is the session's consumer (`NotSessionConsumer`); the
+    /// session is closed (`SessionStillOpen`), has no verdict yet (`SessionAlreadyRated`: the
+    /// consumer's own close is its verdict), rates (`SessionNotRatable`) and was closed at most
+    /// `VERDICT_WINDOW` ago (`VerdictWindowClosed`). Moves no MOR; works while paused.
+    /// @param sessionId The session.
+    function rateSession(uint256 sessionId) external;
+
+    /// @notice The consumer's verdict with the provider's receipt (completed) on a session
+    /// someone else closed: the measurements count.
+    /// @dev Requirements: the receipt's, as `closeSessionWithReceipt`, then `rateSession`'s.
+    /// @param sessionId The session.
+    /// @param ttftMs Measured time to first token, in milliseconds.
+    /// @param tokensPerSecond Measured tokens per second.
+    /// @param deadline Last second at which the receipt is valid.
+    /// @param receipt The provider's signature.
+    function rateSessionWithReceipt(
         uint256 sessionId,
         uint32 ttftMs,
         uint32 tokensPerSecond,

@@ -5,31 +5,28 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title ReputationMath
 /// @notice The reputation score of a (provider, model) pair: a weighted mean, with the caller's
-/// weights, of nine "goodness" components, each a fraction in [0, 1] scaled by WAD = 1e18.
+/// weights, of eight "goodness" components, each a fraction in [0, 1] scaled by WAD = 1e18.
 /// @dev Every statistic is weighted by MOR-seconds at stake (milli-MOR x seconds, see
-/// ISessionRouter.Stats): W every recorded session, Wc completed, Wd disputed, We closed early by
-/// the consumer, T and S the weighted sums of time to first token and tokens per second over
-/// completed sessions, E the counted earnings. Rates and means start from a prior of P =
-/// PRIOR_WEIGHT MOR-seconds at the neutral value, so there is no special case without data
-/// and a newcomer starts at 0.5. Wr = Wc + Wd is the weight the consumers rated:
-///   reliability  (Wc + P/2) / (W + P)             completed share of all MOR-seconds served:
-///                                                 a session nobody rated (closed by the
-///                                                 provider, its signer or a keeper) is not
-///                                                 completed, exactly like a disputed one
-///   disputes     (Wr - Wd + P/2) / (Wr + P)       one minus the disputed share of the rated
-///   earlyCloses  (Wr - We + P/2) / (Wr + P)       one minus the closed-early share of the rated
-/// So a close by anyone but the consumer never raises a component that judges service: it
-/// lowers reliability as a dispute would and leaves the consumers' verdicts as they were.
+/// ISessionRouter.Stats): W every recorded session, Wc completed, Wd disputed, We rated and cut
+/// short, T and S the weighted sums of time to first token and tokens per second over completed
+/// sessions, E the counted earnings. Rates and means start from a prior of P = PRIOR_WEIGHT
+/// MOR-seconds at the neutral value, so there is no special case without data and a newcomer
+/// starts at 0.5. Wr = Wc + Wd is the weight the consumers rated; a session no consumer rated
+/// is in no rate and no mean (v3: whoever closes, only the consumer's verdict counts):
+///   reliability  (Wc + P/2) / (Wr + P)            completed share of the rated
+///   earlyCloses  (Wr - We + P/2) / (Wr + P)       one minus the cut-short share of the rated
 ///   experience   W / (W + EXPERIENCE_HALF)        0 without history
 ///   earnings     E / (E + EARNINGS_HALF)          0 without history
 ///   lag          1000 / (1000 + mean ttft)        mean ttft = (T + 1000 P) / (Wc + P)
 ///   speed        mean tps / (mean tps + 50)       mean tps = (S + 50 P) / (Wc + P)
 ///   price        minPricePerSecond / pricePerSecond    1 at the governance floor
 ///   stake        stake / (stake + 1000 MOR)       0 without stake
+/// (v2's separate "disputes" share, one minus Wd / Wr, is the same number as reliability once
+/// unrated sessions leave the denominator, so v3 keeps one of them.)
 /// Every component is one integer division rounded down (a score is never rounded up).
 /// Overflow: weights < 2^72, T and S < 2^112, E < 2^112, stake < 2^96, prices < 2^64; every
 /// product below is at most 2^115 x 2^60 and goes through mulDiv; weights are uint16, so
-/// `sum(weight * component) < 9 * 2^16 * 2^60`.
+/// `sum(weight * component) < 8 * 2^16 * 2^60`.
 library ReputationMath {
     /// @notice Fixed-point one.
     uint256 internal constant WAD = 1e18;
@@ -66,7 +63,6 @@ library ReputationMath {
     /// @notice The caller's weights (its needs), one per component.
     struct Weights {
         uint16 reliability;
-        uint16 disputes;
         uint16 earlyCloses;
         uint16 experience;
         uint16 earnings;
@@ -81,31 +77,30 @@ library ReputationMath {
 
     /// @notice The score in [0, WAD]: `sum(weight_i * component_i) / sum(weight_i)`, rounded down.
     function score(Inputs memory x, Weights memory w) internal pure returns (uint256) {
-        uint256 totalWeight = uint256(w.reliability) + w.disputes + w.earlyCloses + w.experience + w.earnings + w.lag
-            + w.speed + w.price + w.stake;
+        uint256 totalWeight = uint256(w.reliability) + w.earlyCloses + w.experience + w.earnings + w.lag + w.speed
+            + w.price + w.stake;
         if (totalWeight == 0) revert ZeroWeights();
-        uint256[9] memory c = components(x);
-        uint256 weighted = w.reliability * c[0] + w.disputes * c[1] + w.earlyCloses * c[2] + w.experience * c[3]
-            + w.earnings * c[4] + w.lag * c[5] + w.speed * c[6] + w.price * c[7] + w.stake * c[8];
+        uint256[8] memory c = components(x);
+        uint256 weighted = w.reliability * c[0] + w.earlyCloses * c[1] + w.experience * c[2] + w.earnings * c[3]
+            + w.lag * c[4] + w.speed * c[5] + w.price * c[6] + w.stake * c[7];
         return weighted / totalWeight;
     }
 
-    /// @notice The nine components in [0, WAD], in the order of `Weights`.
-    function components(Inputs memory x) internal pure returns (uint256[9] memory c) {
+    /// @notice The eight components in [0, WAD], in the order of `Weights`.
+    function components(Inputs memory x) internal pure returns (uint256[8] memory c) {
         uint256 half = PRIOR_WEIGHT / 2;
         uint256 rated = x.completedWeight + x.disputedWeight;
-        c[0] = _ratio(x.completedWeight + half, x.weight + PRIOR_WEIGHT);
-        c[1] = _ratio(x.completedWeight + half, rated + PRIOR_WEIGHT);
-        c[2] = _ratio(rated - x.closedEarlyWeight + half, rated + PRIOR_WEIGHT);
-        c[3] = _ratio(x.weight, x.weight + EXPERIENCE_HALF);
-        c[4] = _ratio(x.earnings, x.earnings + EARNINGS_HALF);
+        c[0] = _ratio(x.completedWeight + half, rated + PRIOR_WEIGHT);
+        c[1] = _ratio(rated - x.closedEarlyWeight + half, rated + PRIOR_WEIGHT);
+        c[2] = _ratio(x.weight, x.weight + EXPERIENCE_HALF);
+        c[3] = _ratio(x.earnings, x.earnings + EARNINGS_HALF);
         uint256 measured = x.completedWeight + PRIOR_WEIGHT; // the means' denominator
-        c[5] = _ratio(LAG_HALF_MS * measured, LAG_HALF_MS * (measured + PRIOR_WEIGHT) + x.ttftWeighted);
-        c[6] = _ratio(
+        c[4] = _ratio(LAG_HALF_MS * measured, LAG_HALF_MS * (measured + PRIOR_WEIGHT) + x.ttftWeighted);
+        c[5] = _ratio(
             x.tpsWeighted + SPEED_HALF_TPS * PRIOR_WEIGHT, x.tpsWeighted + SPEED_HALF_TPS * (measured + PRIOR_WEIGHT)
         );
-        c[7] = _ratio(x.minPricePerSecond, x.pricePerSecond);
-        c[8] = _ratio(x.stake, x.stake + STAKE_HALF);
+        c[6] = _ratio(x.minPricePerSecond, x.pricePerSecond);
+        c[7] = _ratio(x.stake, x.stake + STAKE_HALF);
     }
 
     /// @dev `a / b` in WAD, capped at WAD; 0 when `b == 0` (only a price or a stake can be 0).

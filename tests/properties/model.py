@@ -43,7 +43,11 @@ MAX_BID_FEE = 10 * MOR_WEI
 MAX_MIN_STAKE = 100_000 * MOR_WEI
 DURATION_FLOOR, DURATION_CEILING = 60, WEEK
 MAX_REFERENCE_SUPPLY = 42_000_000 * MOR_WEI
+VERDICTS = (None, "completed", "disputed")  # ISessionRouter.Verdict, in its order
 WEIGHT_UNIT = 10**15  # a statistic's weight is floor(stake / 1e15) x seconds: milli-MOR-seconds
+MIN_RATED_SECONDS = 600  # a shorter session rates nothing
+MAX_SESSION_WEIGHT = 10 * 1000 * DAY  # one session's weight is capped at 10 MOR-days
+VERDICT_WINDOW = DAY  # after a close by someone else, the consumer rates within a day
 TTFT_BOUNDS = (1, 600_000)  # a receipt's time to first token, ms
 TPS_BOUNDS = (1, 100_000)  # a receipt's tokens per second
 
@@ -198,6 +202,7 @@ class Session:
     mode: int
     closed_at: int = 0
     self_dealt: bool = False  # consumer was the provider or its signer at opening
+    verdict: str | None = None  # the consumer's: None, "completed" or "disputed"
 
 
 @dataclass
@@ -236,24 +241,22 @@ class Stats:
             self.completed,
         )
 
-    def record(self, stake: int, seconds: int, pay: int, rating: str | None, early: bool, receipt: tuple | None) -> int:
-        """Adds one close; returns its weight (0: nothing recorded). `rating` is None (not the
-        consumer's close), "completed" or "disputed"."""
-        weight = stake // WEIGHT_UNIT * seconds
-        if weight == 0:
-            return 0
+    def record(self, weight: int, seconds: int, pay: int) -> None:
+        """What a rating session adds at its close, whoever closes it."""
         self.weight += weight
         self.seconds_provided += seconds
-        self.earnings += min(pay, stake * seconds // DAY)
+        self.earnings += min(pay, weight * WEIGHT_UNIT // DAY)
+
+    def rate(self, weight: int, rating: str, early: bool, receipt: tuple | None) -> None:
+        """The consumer's verdict on a session of `weight`: completed or disputed, cut short or not."""
         if rating == "completed":
             assert receipt is not None
             self.add_completed(weight, receipt[0], receipt[1])
-        elif rating == "disputed":
+        else:
             self.disputed_weight += weight
             self.disputed += 1
-        if rating is not None and early:
+        if early:
             self.closed_early_weight += weight
-        return weight
 
     def add_completed(self, weight: int, ttft_ms: int, tokens_per_second: int) -> None:
         """A consumer's close with a receipt: completed, its measurements weighted."""
@@ -824,20 +827,32 @@ class ProtocolModel:
             self.token.transfer(self.at.router, consumer, released - stake)
         return sid
 
+    def _check_receipt(self, sid: int, receipt: tuple[int, int, int, Signature]) -> None:
+        session = self.sessions.get(sid)
+        ttft, tps, deadline, signature = receipt
+        if self.now > deadline:
+            raise Revert("ReceiptExpired", deadline=deadline)
+        if not (TTFT_BOUNDS[0] <= ttft <= TTFT_BOUNDS[1] and TPS_BOUNDS[0] <= tps <= TPS_BOUNDS[1]):
+            raise Revert("ReceiptOutOfBounds", ttftMs=ttft, tokensPerSecond=tps)
+        if session is None:
+            raise Revert("UnknownSession", sessionId=sid)
+        signer = self.signer_of(session.provider)
+        if not self.accepts(signer, signature, "Receipt", (sid, ttft, tps, deadline)):
+            raise Revert("InvalidReceiptSignature", signer=signer)
+
+    @staticmethod
+    def session_weight(session: Session, seconds: int) -> int:
+        """Its weight in the statistics: 0 (rates nothing) if self-dealt or shorter than the
+        rated minimum, else its milli-MOR times its seconds, capped."""
+        if session.self_dealt or seconds < MIN_RATED_SECONDS:
+            return 0
+        return min(session.stake // WEIGHT_UNIT * seconds, MAX_SESSION_WEIGHT)
+
     def close_session(self, caller: str, sid: int, receipt: tuple[int, int, int, Signature] | None = None) -> Closed:
         """Closes a session, with a receipt (ttftMs, tokensPerSecond, deadline, signature) or without."""
         session = self.sessions.get(sid)
         if receipt is not None:
-            ttft, tps, deadline, signature = receipt
-            if self.now > deadline:
-                raise Revert("ReceiptExpired", deadline=deadline)
-            if not (TTFT_BOUNDS[0] <= ttft <= TTFT_BOUNDS[1] and TPS_BOUNDS[0] <= tps <= TPS_BOUNDS[1]):
-                raise Revert("ReceiptOutOfBounds", ttftMs=ttft, tokensPerSecond=tps)
-            if session is None:
-                raise Revert("UnknownSession", sessionId=sid)
-            signer = self.signer_of(session.provider)
-            if not self.accepts(signer, signature, "Receipt", (sid, ttft, tps, deadline)):
-                raise Revert("InvalidReceiptSignature", signer=signer)
+            self._check_receipt(sid, receipt)
         if session is None:
             raise Revert("UnknownSession", sessionId=sid)
         if session.closed_at:
@@ -850,14 +865,17 @@ class ProtocolModel:
         seconds = min(self.now, session.ends_at) - session.opened_at
         pay = session.price * seconds
         session.closed_at = self.now
-        # Only the consumer rates; a self-dealt session or one of no weight records nothing.
+        # Only the consumer's close is a verdict; a session of no weight records nothing.
         rating = None
         if caller == session.consumer:
             rating = "disputed" if receipt is None else "completed"
-        weight = 0
-        if not session.self_dealt:
+        weight = self.session_weight(session, seconds)
+        if weight:
             stats = self.stats.setdefault((session.provider, session.model_id), Stats())
-            weight = stats.record(session.stake, seconds, pay, rating, before_end, receipt)
+            stats.record(weight, seconds, pay)
+            if rating is not None:
+                stats.rate(weight, rating, before_end, receipt)
+                session.verdict = rating
         disputed = weight > 0 and rating == "disputed"
         closed_early = weight > 0 and rating is not None and before_end
         released = self._release(session.consumer)
@@ -879,6 +897,31 @@ class ProtocolModel:
                 self.token.transfer(self.at.router, session.provider, pay)
         self.token.transfer(self.at.router, session.consumer, returned + released)
         return Closed(seconds, pay, returned, held, released, weight, disputed, closed_early)
+
+    def rate_session(self, caller: str, sid: int, receipt: tuple[int, int, int, Signature] | None = None) -> int:
+        """The consumer's late verdict on a session someone else closed; returns its weight."""
+        if receipt is not None:
+            self._check_receipt(sid, receipt)
+        session = self.sessions.get(sid)
+        if session is None:
+            raise Revert("UnknownSession", sessionId=sid)
+        if caller != session.consumer:
+            raise Revert("NotSessionConsumer", sessionId=sid, caller=caller)
+        if not session.closed_at:
+            raise Revert("SessionStillOpen", sessionId=sid)
+        if session.verdict is not None:
+            raise Revert("SessionAlreadyRated", sessionId=sid, verdict=VERDICTS.index(session.verdict))
+        seconds = min(session.closed_at, session.ends_at) - session.opened_at
+        weight = self.session_weight(session, seconds)
+        if weight == 0:
+            raise Revert("SessionNotRatable", sessionId=sid, secondsProvided=seconds, minimum=MIN_RATED_SECONDS)
+        if self.now > session.closed_at + VERDICT_WINDOW:
+            raise Revert("VerdictWindowClosed", sessionId=sid, windowEnd=session.closed_at + VERDICT_WINDOW)
+        session.verdict = "disputed" if receipt is None else "completed"
+        self.stats[(session.provider, session.model_id)].rate(
+            weight, session.verdict, session.closed_at < session.ends_at, receipt
+        )
+        return weight
 
     def withdraw_held(self, caller: str) -> int:
         released = self.releasable(caller)
@@ -943,7 +986,9 @@ class EventReplay:
     total_locked: int = 0
     whitelist: set[str] = field(default_factory=set)
     closes: dict[int, int] = field(default_factory=dict)  # session -> number of SessionClosed events
-    _pending_close: tuple[int, dict[str, Any]] = (0, {})  # the last SessionClosed, for its receipt
+    ratings: dict[int, int] = field(default_factory=dict)  # session -> number of SessionRated events
+    # (session, weight, closed early) of the last SessionClosed or SessionRated, for its receipt
+    _pending_verdict: tuple[int, int, bool] = (0, 0, False)
     problems: list[str] = field(default_factory=list)
 
     def apply(self, name: str, a: dict[str, Any], ts: int) -> None:
@@ -1061,26 +1106,45 @@ class EventReplay:
             a["returned"] + a["held"] + (a["paid"] if session.mode == DIRECT else 0) == session.stake,
             f"SessionClosed split {a} of stake {session.stake}",
         )
-        # The close's weight is stake x seconds in milli-MOR, recorded unless self-dealt; how it
-        # rated is in the event's flags, its measurements in ReceiptRecorded (which follows).
-        expected = 0 if session.self_dealt else session.stake // WEIGHT_UNIT * a["secondsProvided"]
+        # The close's weight is stake x seconds in milli-MOR, capped, recorded unless self-dealt
+        # or short; how it rated is in the event's flags, its measurements in ReceiptRecorded
+        # (which follows).
+        expected = ProtocolModel.session_weight(session, a["secondsProvided"])
         self._check(a["weight"] == expected, f"SessionClosed weight {a}, replay {expected}")
-        self._pending_close = (sid, a)
+        self._pending_verdict = (sid, a["weight"], a["closedEarly"])
         if a["weight"]:
-            rating = "disputed" if a["disputed"] else None
             stats = self.stats.setdefault((session.provider, session.model_id), Stats())
-            stats.record(session.stake, a["secondsProvided"], a["paid"], rating, a["closedEarly"], None)
+            stats.record(a["weight"], a["secondsProvided"], a["paid"])
+            if a["disputed"]:
+                stats.rate(a["weight"], "disputed", a["closedEarly"], None)
+                session.verdict = "disputed"
         if a["held"]:
             hold = self.holds.setdefault(session.consumer, Hold())
             hold.amount, hold.day = hold.amount + a["held"], day_of(ts)
         self.total_locked -= session.stake - a["held"]
 
+    def _on_SessionRated(self, a: dict[str, Any], ts: int) -> None:
+        # A late verdict: the session was closed by someone else, within the window.
+        session = self.sessions[a["sessionId"]]
+        seconds = min(session.closed_at, session.ends_at) - session.opened_at
+        expected = ProtocolModel.session_weight(session, seconds)
+        self._check(
+            a["weight"] == expected > 0 and ts <= session.closed_at + VERDICT_WINDOW,
+            f"SessionRated {a}, replay weight {expected}, closed at {session.closed_at}",
+        )
+        self._check(a["closedEarly"] == (session.closed_at < session.ends_at), f"SessionRated early {a}")
+        self.ratings[a["sessionId"]] = self.ratings.get(a["sessionId"], 0) + 1
+        self._pending_verdict = (a["sessionId"], a["weight"], a["closedEarly"])
+        self._check(session.verdict is None, f"SessionRated {a} of a session rated {session.verdict}")
+        session.verdict = VERDICTS[a["verdict"]]
+        if session.verdict == "disputed":
+            self.stats[(session.provider, session.model_id)].rate(a["weight"], "disputed", a["closedEarly"], None)
+
     def _on_ReceiptRecorded(self, a: dict[str, Any], ts: int) -> None:
-        # The consumer's completed close: its SessionClosed (just before) was recorded unrated.
-        sid, closed = self._pending_close
-        self._check(sid == a["sessionId"] and closed["weight"] > 0, f"ReceiptRecorded {a} after {closed}")
+        # A completed verdict: its SessionClosed or SessionRated (just before) left the rating here.
+        sid, weight, early = self._pending_verdict
+        self._check(sid == a["sessionId"] and weight > 0, f"ReceiptRecorded {a} after {self._pending_verdict}")
         session = self.sessions[sid]
         stats = self.stats[(session.provider, session.model_id)]
-        stats.add_completed(closed["weight"], a["ttftMs"], a["tokensPerSecond"])
-        if closed["closedEarly"]:
-            stats.closed_early_weight += closed["weight"]
+        stats.rate(weight, "completed", early, (a["ttftMs"], a["tokensPerSecond"]))
+        session.verdict = "completed"

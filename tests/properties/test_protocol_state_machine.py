@@ -63,6 +63,8 @@ from tests.properties.model import (
     BPS,
     DIRECT,
     STIPEND,
+    VERDICT_WINDOW,
+    VERDICTS,
     ZERO_ADDRESS,
     Addresses,
     Closed,
@@ -311,6 +313,7 @@ class World:
     revert_counts: Counter = field(default_factory=Counter)
     fair_share_checks: int = 0  # stipend sessions checked against promise 3 on the chain's figures
     close_kinds: Counter = field(default_factory=Counter)  # how closes rated, and the v2 attackers' acts
+    verdict_kinds: Counter = field(default_factory=Counter)  # late verdicts given, and why refused
     # the money paths (issue #20)
     claim_outcomes: Counter = field(default_factory=Counter)
     budget_exhausted_examples: int = 0
@@ -431,6 +434,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self.nonces: dict[str, int] = base["nonces"]
         self.used_approvals: list[tuple[str, int, int, int, SignedApproval, int]] = base["used_approvals"]
         self.close_count: Counter = base["close_count"]
+        self.verdicts: dict[int, list[str]] = base["verdicts"]  # session -> who gave a verdict
         self.swept_at: int | None = None
         self.exhausted = False  # a claim found this example's day budget used up
         self._pin_time()
@@ -587,6 +591,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         self.now = self.model.now + 1
         self.model.now = self.now
         self.nonces, self.used_approvals, self.close_count, self.swept_at = {}, [], Counter(), None
+        self.verdicts = {}
         self.exhausted = False
         for actor in self.w.actors.values():
             for spender in CONTRACTS:
@@ -652,6 +657,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 "nonces": self.nonces,
                 "used_approvals": self.used_approvals,
                 "close_count": self.close_count,
+                "verdicts": self.verdicts,
             }
         )
         self.w.baseline_snapshot = chain.snapshot()
@@ -1141,7 +1147,10 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             closed.disputed,
             closed.closed_early,
         )
-        completed = with_receipt and closed.weight > 0 and self.addr(caller) == self.model.sessions[sid].consumer
+        by_consumer = self.addr(caller) == self.model.sessions[sid].consumer
+        completed = with_receipt and closed.weight > 0 and by_consumer
+        if closed.weight > 0 and by_consumer:
+            self.verdicts.setdefault(sid, []).append(self.addr(caller))
         assert len(outcome.receipt.decode_logs(self.w.router.ReceiptRecorded)) == int(completed)
         self.w.close_kinds["completed" if completed else "disputed" if closed.disputed else "unrated"] += 1
         if closed.weight == 0:
@@ -1359,6 +1368,82 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         if closed is not None:
             self._count_close(sid, closer, closed)
             self._check_closed_event(outcome, closed, False, closer, sid)
+
+    # ================================================================== rules: the consumer's late verdict (v3 §5)
+
+    def _closed_sessions(self) -> list[int]:
+        return [sid for sid, s in self.model.sessions.items() if s.closed_at]
+
+    @precondition(lambda self: self._closed_sessions())
+    @rule(
+        pick=index,
+        with_receipt=st.booleans(),
+        ttft=ttfts,
+        tps=tpss,
+        wait=st.sampled_from([0, 0, 3_600, VERDICT_WINDOW - BLOCK_SECONDS, VERDICT_WINDOW + 1]),
+    )
+    def consumer_rates_a_closed_session(self, pick: int, with_receipt: bool, ttft: int, tps: int, wait: int) -> None:
+        """After a close by anyone else, the consumer gives its verdict once within the window; a
+        second verdict, a session its own close rated, one that rates nothing (self-dealt, short)
+        and one past the window are refused."""
+        unrated = [sid for sid in self._closed_sessions() if self.model.sessions[sid].verdict is None]
+        sid = _pick(unrated or self._closed_sessions(), pick)
+        if wait:
+            self.advance(wait)
+        consumer = self.w.name_of(self.model.sessions[sid].consumer)
+        if with_receipt:
+            signer = self.model.signer_of(self.model.sessions[sid].provider)
+            deadline = self.now + 3_600
+            receipt = self.sign(self.signing_key(signer), "Receipt", (sid, ttft, tps, deadline))
+            outcome = self.send(
+                consumer, self.w.router, "rateSessionWithReceipt", sid, ttft, tps, deadline, receipt.raw
+            )
+            weight = self.expect(
+                outcome,
+                lambda: self.model.rate_session(self.addr(consumer), sid, (ttft, tps, deadline, receipt.model)),
+            )
+        else:
+            outcome = self.send(consumer, self.w.router, "rateSession", sid)
+            weight = self.expect(outcome, lambda: self.model.rate_session(self.addr(consumer), sid))
+        self.w.verdict_kinds[outcome.error[0] if outcome.error else "late verdict"] += 1
+        if weight is not None:
+            self.verdicts.setdefault(sid, []).append(self.addr(consumer))
+            (event,) = outcome.receipt.decode_logs(self.w.router.SessionRated)
+            assert (event.weight, event.verdict) == (weight, 1 if with_receipt else 2)
+            assert len(outcome.receipt.decode_logs(self.w.router.ReceiptRecorded)) == int(with_receipt)
+
+    @precondition(lambda self: self._closed_sessions())
+    @rule(pick=index, who=st.sampled_from(["provider", "signer", KEEPER, GRIEFER]))
+    def someone_else_rates_a_closed_session(self, pick: int, who: str) -> None:
+        """Only the consumer decides a session's verdict: the provider, its signer, a keeper or a
+        griefer is refused (NotSessionConsumer) and nothing changes."""
+        sid = _pick(self._closed_sessions(), pick)
+        caller = self._closer(who, sid)
+        outcome = self.send(caller, self.w.router, "rateSession", sid)
+        self.expect(outcome, lambda: self.model.rate_session(self.addr(caller), sid))
+
+    @precondition(lambda self: self.active_bids())
+    @rule(
+        consumer=consumer_names,
+        pick=index,
+        stake=session_stakes,
+        seconds=st.sampled_from([10, 599, 600, 601]),
+        closer=st.sampled_from(["consumer", "provider"]),
+    )
+    def renter_holds_a_stake_for_seconds(self, consumer: str, pick: int, stake: int, seconds: int, closer: str) -> None:
+        """Renting reputation by the second: a session closed after fewer than the rated minimum
+        of seconds is paid and records nothing; from the minimum on it rates, capped."""
+        self.w.attackers["renter"] += 1
+        sid = self._open_session(consumer, pick, stake, DIRECT, 600)
+        if sid is None:
+            return
+        self.advance(max(seconds - BLOCK_SECONDS, 1))
+        caller = self._closer(closer, sid)
+        outcome = self.send(caller, self.w.router, "closeSession", sid)
+        closed = self.expect(outcome, lambda: self.model.close_session(self.addr(caller), sid))
+        if closed is not None:
+            self._count_close(sid, caller, closed)
+            self._check_closed_event(outcome, closed, False, caller, sid)
 
     # ================================================================== rules: the money paths (issue #20)
 
@@ -1803,6 +1888,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 s.closed_at,
                 s.mode,
                 s.self_dealt,
+                VERDICTS.index(s.verdict),
             ), hex(sid)
         for c in (*CONSUMERS, KEEPER):
             assert v[("hold", self.addr(c))] == m.hold_of(self.addr(c)), c
@@ -1841,6 +1927,23 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             assert self.model.sessions[sid].closed_at and count == 1
 
     @invariant()
+    def verdicts_belong_to_the_consumer(self) -> None:
+        """8. A session is rated at most once, only by its consumer: by its own close or, after a
+        close by anyone else, by one late verdict; the rated weights are exactly the rated
+        sessions', so a session never rated is in no rate (and no rate moves without a verdict)."""
+        m = self.model
+        for sid, givers in self.verdicts.items():
+            assert givers == [m.sessions[sid].consumer], hex(sid)
+        rated: dict[tuple[str, int], list[int]] = {}
+        for sid, s in m.sessions.items():
+            if s.verdict is not None:
+                seconds = min(s.closed_at, s.ends_at) - s.opened_at
+                pair = rated.setdefault((s.provider, s.model_id), [0, 0])
+                pair[0 if s.verdict == "completed" else 1] += m.session_weight(s, seconds)
+        for pair, stats in m.stats.items():
+            assert [stats.completed_weight, stats.disputed_weight] == rated.get(pair, [0, 0]), pair
+
+    @invariant()
     def liveness(self) -> None:
         """6. After a keeper acts, no open session outlives its end; a hold of an earlier day is
         always withdrawable."""
@@ -1848,7 +1951,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         if self.swept_at == self.now:
             assert all(m.sessions[sid].ends_at > self.now for sid in self.open_sessions())
             for sid in m.sessions:
-                _, _, _, _, _, ends_at, closed_at, _, _ = v[("session", sid)]
+                _, _, _, _, _, ends_at, closed_at, _, _, _ = v[("session", sid)]
                 assert closed_at or ends_at > self.now, f"session {hex(sid)} outlived its end"
         for c in CONSUMERS:
             hold = m.holds.get(self.addr(c), Hold())
@@ -1950,6 +2053,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
                 s.closed_at,
                 s.mode,
                 s.self_dealt,
+                VERDICTS.index(s.verdict),
             )
         for c in (*CONSUMERS, KEEPER):
             hold = replay.holds.get(self.addr(c), Hold())
@@ -2135,6 +2239,7 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
         print("properties: reverts by error: " + ", ".join(f"{k} {n}" for k, n in sorted(world.revert_counts.items())))
         print(f"properties: stipend sessions checked against the fair share (promise 3): {world.fair_share_checks}")
         print("properties: closes and attacks: " + ", ".join(f"{k} {n}" for k, n in sorted(world.close_kinds.items())))
+        print("properties: late verdicts: " + ", ".join(f"{k} {n}" for k, n in sorted(world.verdict_kinds.items())))
         for line in _mix_report(world):
             print("properties: " + line)
     if profile_name in MIX_ENFORCED_PROFILES:
