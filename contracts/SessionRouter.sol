@@ -505,8 +505,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         // Cut short: closed before its end, which only the provider's side could do here.
         bool closedEarly = m.closedAt < m.endsAt;
         _recordVerdict(_stats[m.provider][m.modelId], weight, verdict, closedEarly, ttftMs, tokensPerSecond);
-        emit SessionRated(sessionId, verdict, weight, closedEarly);
-        if (verdict == Verdict.Completed) emit ReceiptRecorded(sessionId, ttftMs, tokensPerSecond);
+        emit SessionRated(sessionId, verdict, weight, closedEarly, ttftMs, tokensPerSecond);
     }
 
     /// @dev A receipt's checks, shared by the close and the late verdict: unexpired, physical,

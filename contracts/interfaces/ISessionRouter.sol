@@ -181,12 +181,20 @@ interface ISessionRouter is ISurplusSweep {
         bool disputed,
         bool closedEarly
     );
-    /// @notice The consumer rated with the provider's receipt: its measurements count.
+    /// @notice The consumer closed with the provider's receipt: its measurements count.
     event ReceiptRecorded(uint256 indexed sessionId, uint256 ttftMs, uint256 tokensPerSecond);
     /// @notice The consumer gave its verdict after a close by someone else (`rateSession`,
     /// `rateSessionWithReceipt`); `weight` went to the completed or disputed share, and to the
-    /// closed-early share when `closedEarly`.
-    event SessionRated(uint256 indexed sessionId, Verdict verdict, uint256 weight, bool closedEarly);
+    /// closed-early share when `closedEarly`. A completed verdict's measurements are `ttftMs` and
+    /// `tokensPerSecond` (both 0 for a dispute); no `ReceiptRecorded` follows.
+    event SessionRated(
+        uint256 indexed sessionId,
+        Verdict verdict,
+        uint256 weight,
+        bool closedEarly,
+        uint256 ttftMs,
+        uint256 tokensPerSecond
+    );
     /// @notice A consumer's held stake, released at the start of a later day, was returned
     /// (paid out, or counted towards a new session's stake).
     event HeldReleased(address indexed consumer, uint256 amount);

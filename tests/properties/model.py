@@ -987,7 +987,7 @@ class EventReplay:
     whitelist: set[str] = field(default_factory=set)
     closes: dict[int, int] = field(default_factory=dict)  # session -> number of SessionClosed events
     ratings: dict[int, int] = field(default_factory=dict)  # session -> number of SessionRated events
-    # (session, weight, closed early) of the last SessionClosed or SessionRated, for its receipt
+    # (session, weight, closed early) of the last SessionClosed, for its ReceiptRecorded
     _pending_verdict: tuple[int, int, bool] = (0, 0, False)
     problems: list[str] = field(default_factory=list)
 
@@ -1134,14 +1134,14 @@ class EventReplay:
         )
         self._check(a["closedEarly"] == (session.closed_at < session.ends_at), f"SessionRated early {a}")
         self.ratings[a["sessionId"]] = self.ratings.get(a["sessionId"], 0) + 1
-        self._pending_verdict = (a["sessionId"], a["weight"], a["closedEarly"])
         self._check(session.verdict is None, f"SessionRated {a} of a session rated {session.verdict}")
         session.verdict = VERDICTS[a["verdict"]]
-        if session.verdict == "disputed":
-            self.stats[(session.provider, session.model_id)].rate(a["weight"], "disputed", a["closedEarly"], None)
+        receipt = (a["ttftMs"], a["tokensPerSecond"]) if session.verdict == "completed" else None
+        self._check(receipt is not None or a["ttftMs"] == a["tokensPerSecond"] == 0, f"SessionRated dispute {a}")
+        self.stats[(session.provider, session.model_id)].rate(a["weight"], session.verdict, a["closedEarly"], receipt)
 
     def _on_ReceiptRecorded(self, a: dict[str, Any], ts: int) -> None:
-        # A completed verdict: its SessionClosed or SessionRated (just before) left the rating here.
+        # The consumer's completed close: its SessionClosed (just before) left the rating here.
         sid, weight, early = self._pending_verdict
         self._check(sid == a["sessionId"] and weight > 0, f"ReceiptRecorded {a} after {self._pending_verdict}")
         session = self.sessions[sid]

@@ -1409,8 +1409,13 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         if weight is not None:
             self.verdicts.setdefault(sid, []).append(self.addr(consumer))
             (event,) = outcome.receipt.decode_logs(self.w.router.SessionRated)
-            assert (event.weight, event.verdict) == (weight, 1 if with_receipt else 2)
-            assert len(outcome.receipt.decode_logs(self.w.router.ReceiptRecorded)) == int(with_receipt)
+            measured = (ttft, tps) if with_receipt else (0, 0)
+            assert (event.weight, event.verdict, event.ttftMs, event.tokensPerSecond) == (
+                weight,
+                1 if with_receipt else 2,
+                *measured,
+            )
+            assert not outcome.receipt.decode_logs(self.w.router.ReceiptRecorded)
 
     @precondition(lambda self: self._closed_sessions())
     @rule(pick=index, who=st.sampled_from(["provider", "signer", KEEPER, GRIEFER]))
