@@ -95,7 +95,9 @@ class Kit:
         if receipt is None:
             tx = self.router.rateSession(session, sender=sender)
         else:
-            tx = self.router.rateSessionWithReceipt(session, *self._receipt(session, receipt, signed_by, at), sender=sender)
+            tx = self.router.rateSessionWithReceipt(
+                session, *self._receipt(session, receipt, signed_by, at), sender=sender
+            )
         return self._sent(tx, at).decode_logs(self.router.SessionRated)[0]
 
 

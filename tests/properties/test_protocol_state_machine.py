@@ -1940,7 +1940,7 @@ class ProtocolStateMachine(RuleBasedStateMachine):
         for sid, givers in self.verdicts.items():
             assert givers == [m.sessions[sid].consumer], hex(sid)
         rated: dict[tuple[str, int], list[int]] = {}
-        for sid, s in m.sessions.items():
+        for s in m.sessions.values():
             if s.verdict is not None:
                 seconds = min(s.closed_at, s.ends_at) - s.opened_at
                 pair = rated.setdefault((s.provider, s.model_id), [0, 0])
