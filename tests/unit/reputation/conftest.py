@@ -16,6 +16,7 @@ from mor_market.ranking import Inputs, Weights, counted_earnings, session_weight
 from tests.conftest import STIPEND
 
 SESSION_STAKE = 1_000 * MOR  # the history's default stake: 10^6 milli-MOR, so 1 s weighs 10^6
+# (its weight reaches MAX_SESSION_WEIGHT, the prior's 864,000,000, at 864 s)
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,17 @@ class Closed:
 
 def expected_inputs(sessions: Iterable[Closed], price: int, min_price: int, provider_stake: int) -> Inputs:
     """The inputs a bid must show after `sessions`, every one closed by its consumer: each adds
-    its weight `stake // 1e15 * seconds` to the weight, to the completed or the disputed weight, to
-    the closed-early weight if it was closed early, and its weighted measurements when completed."""
+    its weight `min(stake // 1e15 * seconds, MAX_SESSION_WEIGHT)` (0 below MIN_RATED_SECONDS: then
+    nothing at all) to the weight, to the completed or the disputed weight, to the closed-early
+    weight if it was closed early, and its weighted measurements when completed; its pay counts
+    towards earnings at most `weight * 1e15 // 1 day`."""
     weight = completed = disputed = early = ttft = tps = earnings = 0
     for s in sessions:
         w = session_weight(s.stake, s.seconds)
         if w == 0:
             continue
         weight += w
-        earnings += counted_earnings(s.price * s.seconds, s.stake, s.seconds)
+        earnings += counted_earnings(s.price * s.seconds, w)
         if s.completed:
             completed += w
             ttft += w * s.ttft_ms

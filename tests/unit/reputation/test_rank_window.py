@@ -13,7 +13,7 @@ from tests.unit.reputation.conftest import expected_inputs, inputs_of, window
 
 SPEED = Weights(speed=1)
 PRICE_ONLY = Weights(price=1)
-RELIABILITY = Weights(reliability=3, disputes=3, speed=1)
+RELIABILITY = Weights(reliability=6, speed=1)  # v2 weighed reliability 3 and disputes 3: one component now
 
 STAKE = 1_000 * 10**18
 PRICES = {"provider": PRICE, "provider2": 2 * PRICE, "stranger": 3 * PRICE}

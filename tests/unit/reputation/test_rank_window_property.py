@@ -18,7 +18,7 @@ from tests.unit.reputation.conftest import window
 
 MAX_PROVIDERS = 8
 
-weights = st.builds(Weights, *[st.integers(0, 5) for _ in range(9)]).filter(lambda w: w.total > 0)
+weights = st.builds(Weights, *[st.integers(0, 5) for _ in range(8)]).filter(lambda w: w.total > 0)
 bidders = st.lists(
     st.tuples(st.integers(0, 2_000), st.integers(1, 100), st.booleans()),  # stake in MOR, price x min, history
     min_size=1,

@@ -1,6 +1,8 @@
 """The on-chain score equals the Python package's score for any inputs the contracts can
 hold, extremes included (ReputationMath documents why nothing overflows); a newcomer starts at
-the prior; the prior means what ReputationMath says; rates move the way a user expects."""
+the prior; the prior means what ReputationMath says; rates move the way a user expects, and a
+session no consumer rated is in no rate (v3: eight components, reliability over the rated
+weight only)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mor_market.constants import DAY
+from mor_market.constants import DAY, MOR
 from mor_market.ranking import (
     BALANCED,
+    MAX_SESSION_WEIGHT,
     PRIOR_WEIGHT,
     WAD,
     Inputs,
@@ -24,11 +27,12 @@ from tests.conftest import PRICE
 from tests.unit.reputation.conftest import SESSION_STAKE, Closed, component_on_chain, expected_inputs
 from tests.utils.views import assert_view_reverts
 
-# The bounds a pair's statistics can reach (ReputationMath, SessionRouter._record).
+# The bounds a pair's statistics can reach (ReputationMath, SessionRouter._recordServed).
 U64, U72, U96, U112 = 2**64 - 1, 2**72 - 1, 2**96 - 1, 2**112 - 1
 TTFT_MAX, TPS_MAX = 600_000, 100_000  # a receipt's physical bounds (ms, tokens per second)
 P = PRIOR_WEIGHT
-RATES = ("reliability", "disputes", "early_closes", "lag", "speed")
+RATES = ("reliability", "early_closes", "lag", "speed")
+COMPONENTS = (*RATES, "experience", "earnings", "price", "stake")
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture]
 
 # Weight sums: mostly around the prior (where the components move), sometimes up to the type bound.
@@ -63,12 +67,12 @@ def inputs(draw: st.DrawFn) -> Inputs:
     )
 
 
-weights = st.builds(Weights, *[st.integers(0, 2**16 - 1)] * 9).filter(lambda w: w.total > 0)
-TOP = Weights(*[2**16 - 1] * 9)
+weights = st.builds(Weights, *[st.integers(0, 2**16 - 1)] * 8).filter(lambda w: w.total > 0)
+TOP = Weights(*[2**16 - 1] * 8)
 
 
-def _session(seconds: int, completed: bool = True) -> Closed:
-    return Closed(SESSION_STAKE, seconds, PRICE, completed, True, 500, 40)
+def _session(seconds: int, completed: bool = True, stake: int = SESSION_STAKE) -> Closed:
+    return Closed(stake, seconds, PRICE, completed, True, 500, 40)
 
 
 # ------------------------------------------------------------------ the contract equals Python
@@ -104,6 +108,41 @@ def test_score__all_weights_zero__reverts_with_zero_weights(reputation):
     assert_view_reverts(reputation.ZeroWeights, reputation.score, Inputs().as_tuple(), Weights().as_tuple())
 
 
+# ------------------------------------------------------------------ the eight components
+
+
+def test_weights__have_eight_fields_in_the_contracts_order_without_a_disputes_component(reputation):
+    """v3 drops the separate disputes share (it equals reliability once unrated sessions leave the
+    denominator): one weight per component, and each weight alone selects its own component."""
+    assert [f for f in Weights.__dataclass_fields__] == [
+        "reliability",
+        "early_closes",
+        "experience",
+        "earnings",
+        "lag",
+        "speed",
+        "price",
+        "stake",
+    ]
+    assert "disputes" not in components(Inputs())
+    x = Inputs(
+        weight=9 * P,
+        completed_weight=3 * P,
+        disputed_weight=2 * P,
+        closed_early_weight=P,
+        ttft_weighted=3 * P * 700,
+        tps_weighted=3 * P * 20,
+        earnings=7 * MOR,
+        price_per_second=3,
+        min_price_per_second=2,
+        stake=400 * MOR,
+    )
+    parts = components(x)
+    assert len(set(parts.values())) == len(parts) == 8  # all different: no weight can pick another's
+    for name, value in parts.items():
+        assert component_on_chain(reputation, x, name) == value
+
+
 # ------------------------------------------------------------------ a newcomer starts at the prior
 
 
@@ -115,7 +154,8 @@ def test_score__a_newcomer__gets_the_documented_prior_components(reputation):
     assert parts["price"] == WAD // 2
     for name, value in parts.items():
         assert component_on_chain(reputation, newcomer, name) == value
-    assert reputation.score(newcomer.as_tuple(), BALANCED.as_tuple()) == (6 * (WAD // 2)) // 9
+    # Four rates and the price at one half, three components at zero, out of eight.
+    assert reputation.score(newcomer.as_tuple(), BALANCED.as_tuple()) == (5 * (WAD // 2)) // 8
 
 
 # ------------------------------------------------------------------ what the prior means
@@ -128,41 +168,50 @@ def test_reliability__only_completed_sessions__reaches_nine_tenths_exactly_at_fo
     assert components(just_before)["reliability"] < 9 * WAD // 10
     assert component_on_chain(reputation, at, "reliability") == 9 * WAD // 10
     assert component_on_chain(reputation, just_before, "reliability") == components(just_before)["reliability"]
-    # As documented: 4 P is 1,000 MOR at stake for about an hour (3,456 s exactly).
-    assert session_weight(SESSION_STAKE, 3_456) == 4 * P
+    # One session weighs at most one prior: 4 P takes four sessions, each of 1,000 MOR for 864 s
+    # or more; one session of 1,000 MOR for 3,456 s (4 P uncapped) weighs P.
+    assert MAX_SESSION_WEIGHT == P
+    assert 4 * session_weight(SESSION_STAKE, 864) == 4 * P
+    assert session_weight(SESSION_STAKE, 3_456) == P
+
+
+# Ten sessions of 10 MOR for 8,640 s make exactly one cap: every split below stays uncapped.
+SMALL_STAKE = 10 * MOR
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    seconds=st.lists(st.integers(1, 10 * DAY), min_size=1, max_size=10),
-    disputed_seconds=st.integers(1, DAY),
+    seconds=st.lists(st.integers(600, 8_640), min_size=1, max_size=10),
+    disputed_seconds=st.integers(600, DAY),
 )
-def test_disputes__a_dispute_among_completed_sessions__depends_only_on_the_weight_sums(
+def test_reliability__a_dispute_among_completed_sessions__depends_only_on_the_weight_sums(
     seconds: list[int], disputed_seconds: int
 ):
     """A dispute among completed sessions weighs the same whether their seconds are one
-    session or many: the components depend on the weight sums only."""
-    dispute = _session(disputed_seconds, completed=False)
-    split = expected_inputs([*(_session(s) for s in seconds), dispute], PRICE, PRICE, 0)
-    whole = expected_inputs([_session(sum(seconds)), dispute], PRICE, PRICE, 0)
+    session or many (each of the minimum or more, none capped): the components depend on the
+    weight sums only, not on the number of sessions."""
+    dispute = _session(disputed_seconds, completed=False, stake=SMALL_STAKE)
+    split = expected_inputs([*(_session(s, stake=SMALL_STAKE) for s in seconds), dispute], PRICE, PRICE, 0)
+    whole = expected_inputs([_session(sum(seconds), stake=SMALL_STAKE), dispute], PRICE, PRICE, 0)
     assert (split.weight, split.completed_weight, split.disputed_weight) == (
         whole.weight,
         whole.completed_weight,
         whole.disputed_weight,
     )
-    assert components(split)["disputes"] == components(whole)["disputes"]
+    assert split.completed_weight == sum(seconds) * 10_000  # no session was capped
     assert components(split)["reliability"] == components(whole)["reliability"]
+    assert components(split)["early_closes"] == components(whole)["early_closes"]
 
 
 @settings(max_examples=200, deadline=None)
 @given(weight=st.integers(1, U72), data=st.data())
-def test_disputes__a_dispute__lowers_the_component_by_its_weight_share(weight: int, data: st.DataObject):
+def test_reliability__a_dispute__lowers_it_by_its_weight_share(weight: int, data: st.DataObject):
     """Over the same history, turning a completed session of weight w into a disputed one lowers
-    the disputes component by w / (W + P) (to the rounding of one division)."""
+    reliability by w / (Wr + P) (to the rounding of one division)."""
     disputed = data.draw(st.integers(1, weight))
     completed = Inputs(weight=weight, completed_weight=weight)
     with_dispute = Inputs(weight=weight, completed_weight=weight - disputed, disputed_weight=disputed)
-    drop = components(completed)["disputes"] - components(with_dispute)["disputes"]
+    drop = components(completed)["reliability"] - components(with_dispute)["reliability"]
     share = disputed * WAD // (weight + P)
     assert share - 1 <= drop <= share + 1
 
@@ -180,23 +229,35 @@ def test_reliability__more_completed_weight__never_lowers_it(x: Inputs, more: in
 
 @settings(max_examples=300, deadline=None)
 @given(x=inputs(), more=st.integers(0, U72))
-def test_disputes__more_disputed_weight__never_raises_it_nor_reliability(x: Inputs, more: int):
+def test_reliability__more_disputed_weight__never_raises_it(x: Inputs, more: int):
     more = min(more, U72 - x.weight)
     after = replace(x, weight=x.weight + more, disputed_weight=x.disputed_weight + more)
-    assert components(after)["disputes"] <= components(x)["disputes"]
     assert components(after)["reliability"] <= components(x)["reliability"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(x=inputs(), more=st.integers(0, U72))
-def test_rates__more_unrated_weight__never_raise_a_rate_and_leave_the_consumers_verdicts_alone(x: Inputs, more: int):
-    """A close by anyone but the consumer (the provider pre-empting, a keeper) adds weight no one
-    rated: reliability can only fall, as after a dispute; disputes and early closes stay."""
+def test_rates__more_unrated_weight__leaves_every_rate_and_mean_unchanged_and_never_lowers_experience(
+    x: Inputs, more: int
+):
+    """A close by anyone but the consumer that the consumer never rates (the provider pre-empting,
+    a keeper) adds weight no one rated: it is in no rate and no mean (reliability, early closes,
+    lag, speed stay as they were) and counts only as experience."""
     more = min(more, U72 - x.weight)
     before, after = components(x), components(replace(x, weight=x.weight + more))
-    assert after["reliability"] <= before["reliability"]
-    assert (after["disputes"], after["early_closes"]) == (before["disputes"], before["early_closes"])
-    assert (after["lag"], after["speed"]) == (before["lag"], before["speed"])
+    assert {name: after[name] for name in RATES} == {name: before[name] for name in RATES}
+    assert after["experience"] >= before["experience"]
+
+
+def test_rates__unrated_weight__is_in_no_rate_on_chain(reputation):
+    rated = Inputs(weight=3 * P, completed_weight=2 * P, disputed_weight=P, closed_early_weight=P)
+    with_unrated = replace(rated, weight=rated.weight + 5 * P)
+    for name in RATES:
+        assert component_on_chain(reputation, with_unrated, name) == component_on_chain(reputation, rated, name)
+    assert component_on_chain(reputation, with_unrated, "reliability") == (2 * P + P // 2) * WAD // (3 * P + P)
+    assert component_on_chain(reputation, with_unrated, "experience") > component_on_chain(
+        reputation, rated, "experience"
+    )
 
 
 def test_rates__growing_completed_then_disputed_weight__move_monotonically_on_chain(reputation):
@@ -205,9 +266,9 @@ def test_rates__growing_completed_then_disputed_weight__move_monotonically_on_ch
     assert completed == sorted(completed)
     assert completed[0] == WAD // 2 and completed[4] == 9 * WAD // 10
     base = 4 * P
-    disputes = [
-        component_on_chain(reputation, Inputs(weight=base + d, completed_weight=base, disputed_weight=d), "disputes")
+    disputed = [
+        component_on_chain(reputation, Inputs(weight=base + d, completed_weight=base, disputed_weight=d), "reliability")
         for d in steps
     ]
-    assert disputes == sorted(disputes, reverse=True)
-    assert disputes[0] == 9 * WAD // 10  # no dispute yet: 4 P undisputed, like reliability
+    assert disputed == sorted(disputed, reverse=True)
+    assert disputed[0] == 9 * WAD // 10  # no dispute yet: 4 P completed

@@ -6,12 +6,21 @@ can carry, still scores (its price component is zero, never a division by zero).
 from __future__ import annotations
 
 from mor_market.constants import MOR
-from mor_market.ranking import BALANCED, PRIOR_WEIGHT, WAD, Inputs, Weights, components, score
+from mor_market.ranking import (
+    BALANCED,
+    MAX_SESSION_WEIGHT,
+    PRIOR_WEIGHT,
+    WAD,
+    Inputs,
+    Weights,
+    components,
+    score,
+)
 from tests.conftest import PRICE
 from tests.unit.reputation.conftest import expected_inputs, inputs_of, window
 from tests.utils.views import assert_view_reverts
 
-QUALITY = Weights(reliability=3, disputes=3, lag=2, speed=2, price=1)
+QUALITY = Weights(reliability=3, early_closes=3, lag=2, speed=2, price=1)
 
 
 def test_score_of__a_bid_with_history__equals_the_python_score_and_the_ranked_score(
@@ -31,50 +40,65 @@ def test_inputs_of__a_history__are_the_weighted_sums_of_its_sessions(
     reputation, registered_provider, provider_stake, params, model_id, post_bid, history, funded_pool
 ):
     bid = post_bid(registered_provider, model_id, PRICE)
-    sessions = history(registered_provider, bid, sessions=2, disputed=1, seconds=300, stake=500 * MOR)
+    sessions = history(registered_provider, bid, sessions=2, disputed=1, seconds=600, stake=500 * MOR)
     sessions += history(registered_provider, bid, sessions=2, ttft_ms=900, tps=25, seconds=1_200, stake=2_000 * MOR)
-    sessions += history(registered_provider, bid, sessions=1, ttft_ms=150, tps=120, seconds=60, stake=10 * MOR + 1)
+    sessions += history(registered_provider, bid, sessions=1, ttft_ms=150, tps=120, seconds=900, stake=100 * MOR + 1)
+    sessions += history(registered_provider, bid, sessions=1, ttft_ms=50, tps=500, seconds=599, stake=1_000 * MOR)
 
     expected = expected_inputs(sessions, PRICE, params.min_price_per_second, provider_stake)
     assert inputs_of(reputation, bid) == expected
-    # w = stake // 1e15 * seconds: 500,000 x 300 twice (one disputed), 2,000,000 x 1,200 twice,
-    # and 10,000 x 60 for a stake of 10 MOR and a wei (the wei is below the weight unit).
-    assert expected.weight == 2 * 500_000 * 300 + 2 * 2_000_000 * 1_200 + 10_000 * 60
-    assert expected.disputed_weight == 500_000 * 300
-    assert expected.completed_weight == 500_000 * 300 + 2 * 2_000_000 * 1_200 + 10_000 * 60
-    assert expected.ttft_weighted == 500_000 * 300 * 500 + 2 * 2_000_000 * 1_200 * 900 + 10_000 * 60 * 150
+    # w = min(stake // 1e15 * seconds, 864,000,000): 500,000 x 600 twice (one disputed), the cap
+    # twice (2,000,000 x 1,200 is above it), 100,000 x 900 for a stake of 100 MOR and a wei (the
+    # wei is below the weight unit), and nothing for the session of 599 s (below the minimum).
+    cap = MAX_SESSION_WEIGHT
+    assert expected.weight == 2 * 500_000 * 600 + 2 * cap + 100_000 * 900
+    assert expected.disputed_weight == 500_000 * 600
+    assert expected.completed_weight == 500_000 * 600 + 2 * cap + 100_000 * 900
+    assert expected.ttft_weighted == 500_000 * 600 * 500 + 2 * cap * 900 + 100_000 * 900 * 150
 
 
 def test_score_of__a_completed_history_of_four_priors__has_a_reliability_of_nine_tenths(
     reputation, registered_provider, model_id, post_bid, history, funded_pool
 ):
-    """The prior's meaning on chain: 1,000 MOR for 3,456 s is 4 P of completed weight."""
+    """The prior's meaning on chain: four sessions of 1,000 MOR for 864 s are 4 P of completed
+    weight (one session weighs at most P)."""
     bid = post_bid(registered_provider, model_id, PRICE)
-    sessions = history(registered_provider, bid, sessions=1, seconds=3_456)
-    assert sessions[0].seconds == 3_456  # the session lasts longer than that
+    sessions = history(registered_provider, bid, sessions=4, seconds=864)
+    assert [s.seconds for s in sessions] == [864] * 4  # each session lasts longer than that
     assert inputs_of(reputation, bid).completed_weight == 4 * PRIOR_WEIGHT
     assert reputation.scoreOf(bid, Weights(reliability=1).as_tuple()) == 9 * WAD // 10
 
 
-def test_score_of__one_dispute_after_one_or_ten_sessions__lowers_disputes_by_the_same_amount(
+def test_score_of__one_long_session__weighs_one_prior_at_most(
+    reputation, registered_provider, model_id, post_bid, history, funded_pool
+):
+    """1,000 MOR for 3,456 s would be 4 P uncapped; as one session it weighs P, so reliability
+    reaches only (P + P/2) / 2P = 3/4."""
+    bid = post_bid(registered_provider, model_id, PRICE)
+    history(registered_provider, bid, sessions=1, seconds=3_456)
+    assert inputs_of(reputation, bid).completed_weight == PRIOR_WEIGHT
+    assert reputation.scoreOf(bid, Weights(reliability=1).as_tuple()) == 3 * WAD // 4
+
+
+def test_score_of__one_dispute_after_one_or_ten_sessions__lowers_reliability_by_the_same_amount(
     reputation, register_provider, provider, provider2, model_id, post_bid, history, funded_pool
 ):
-    """Rates, not counts: the same completed weight split into ten sessions instead of one, and
-    the same dispute after it, give the same disputes component."""
+    """Rates, not counts: the same completed weight in ten sessions instead of one (1,000 MOR or
+    ten times 100 MOR, 600 s each), and the same dispute after it, give the same reliability."""
     for account in (provider, provider2):
         register_provider(account, 1_000 * MOR)
     one, ten = post_bid(provider, model_id, PRICE), post_bid(provider2, model_id, PRICE)
     history(provider, one, sessions=1, seconds=600)
-    history(provider2, ten, sessions=10, seconds=60)
-    disputes = Weights(disputes=1).as_tuple()
-    before = (reputation.scoreOf(one, disputes), reputation.scoreOf(ten, disputes))
-    history(provider, one, sessions=1, disputed=1, seconds=120)
-    history(provider2, ten, sessions=1, disputed=1, seconds=120)
-    after = (reputation.scoreOf(one, disputes), reputation.scoreOf(ten, disputes))
+    history(provider2, ten, sessions=10, seconds=600, stake=100 * MOR)
+    reliability = Weights(reliability=1).as_tuple()
+    before = (reputation.scoreOf(one, reliability), reputation.scoreOf(ten, reliability))
+    history(provider, one, sessions=1, disputed=1, seconds=600, stake=200 * MOR)
+    history(provider2, ten, sessions=1, disputed=1, seconds=600, stake=200 * MOR)
+    after = (reputation.scoreOf(one, reliability), reputation.scoreOf(ten, reliability))
 
     assert before[0] == before[1] and after[0] == after[1]
     expected = components(Inputs(weight=720_000_000, completed_weight=600_000_000, disputed_weight=120_000_000))
-    assert after[0] == expected["disputes"] < before[0]
+    assert after[0] == expected["reliability"] < before[0]
 
 
 def test_score_of__a_deleted_bid__reverts_bid_not_active(

@@ -62,6 +62,10 @@ def start_of_next_day() -> int:
 # ------------------------------------------------------------------ the rules of statistics (§6)
 
 WEIGHT_UNIT = 10**15  # a weight is milli-MOR-seconds
+MIN_RATED_SECONDS = 600  # a session that provided fewer seconds rates (records) nothing
+MAX_SESSION_WEIGHT = 10 * 1_000 * DAY  # 10 MOR-days: the most weight one session carries
+VERDICT_WINDOW = DAY  # the consumer's late verdict: up to closedAt + 1 day, that second included
+NONE, COMPLETED, DISPUTED = 0, 1, 2  # ISessionRouter.Verdict
 STATS_FIELDS = (
     "weight",
     "completedWeight",
@@ -76,14 +80,18 @@ STATS_FIELDS = (
 )
 
 
-def weight_of(stake: int, seconds: int) -> int:
-    """A session's weight: floor(stake / 1e15) * seconds provided."""
-    return stake // WEIGHT_UNIT * seconds
+def weight_of(stake: int, seconds: int, self_dealt: bool = False) -> int:
+    """A session's weight: floor(stake / 1e15) * seconds provided, capped at MAX_SESSION_WEIGHT;
+    0 (it records nothing) when self-dealt or shorter than MIN_RATED_SECONDS."""
+    if self_dealt or seconds < MIN_RATED_SECONDS:
+        return 0
+    return min(stake // WEIGHT_UNIT * seconds, MAX_SESSION_WEIGHT)
 
 
-def counted_earnings(pay: int, stake: int, seconds: int) -> int:
-    """What a session's pay adds to `earnings`: min(pay, stake * seconds // 1 day)."""
-    return min(pay, stake * seconds // DAY)
+def counted_earnings(pay: int, weight: int) -> int:
+    """What a session's pay adds to `earnings`: min(pay, weight * 1e15 // 1 day), its (capped)
+    MOR-seconds per day."""
+    return min(pay, weight * WEIGHT_UNIT // DAY)
 
 
 def no_stats() -> dict[str, int]:
@@ -200,6 +208,35 @@ def close_with_receipt_at(router, provider, sign_receipt) -> Callable[..., Any]:
     return _close
 
 
+@pytest.fixture
+def rate_at(router) -> Callable[..., Any]:
+    """The consumer's late verdict without a receipt (disputed) at exactly `at`."""
+
+    def _rate(session: int, sender: Any, at: int) -> Any:
+        chain.pending_timestamp = at
+        tx = router.rateSession(session, sender=sender)
+        assert tx.timestamp == at
+        return tx
+
+    return _rate
+
+
+@pytest.fixture
+def rate_with_receipt_at(router, provider, sign_receipt) -> Callable[..., Any]:
+    """The consumer's late verdict with a receipt (completed; default signer: the provider) at
+    exactly `at`."""
+
+    def _rate(session: int, sender: Any, at: int, ttft_ms: int = 250, tps: int = 40, signed_by: Any = None) -> Any:
+        deadline = at + 600
+        receipt = sign_receipt(signed_by or provider, session, ttft_ms, tps, deadline)
+        chain.pending_timestamp = at
+        tx = router.rateSessionWithReceipt(session, ttft_ms, tps, deadline, receipt, sender=sender)
+        assert tx.timestamp == at
+        return tx
+
+    return _rate
+
+
 # ------------------------------------------------------------------ "nothing changed"
 
 
@@ -261,6 +298,20 @@ def wallet_bid(wallet, marketplace, model_id, signer) -> int:
     """The wallet provider's bid for the model, at PRICE."""
     tx = wallet.execute(marketplace, marketplace.postBid.encode_input(model_id, PRICE), sender=signer)
     return tx.decode_logs(marketplace.BidPosted)[0].bidId
+
+
+# ------------------------------------------------------------------ a bid cheap enough for a tiny stake
+
+
+CHEAP_PRICE = 10**12  # MOR wei per second: a thousandth of a MOR buys 1,000 s, long enough to rate
+
+
+@pytest.fixture
+def cheap_bid(registered_provider, register_model, post_bid) -> tuple[int, int]:
+    """(model id, bid id): the provider's bid at CHEAP_PRICE for a second model, on which a direct
+    stake below 0.001 MOR lasts past MIN_RATED_SECONDS."""
+    cheap_model = register_model("phi-3-mini")
+    return cheap_model, post_bid(registered_provider, cheap_model, CHEAP_PRICE)
 
 
 # ------------------------------------------------------------------ a running session

@@ -22,6 +22,8 @@ def test_router_abi__state_changing_functions__are_sessions_holds_and_parameters
         "openSessionWithPermit",
         "closeSession",
         "closeSessionWithReceipt",
+        "rateSession",
+        "rateSessionWithReceipt",
         "withdrawHeld",
         "setDurationBounds",
         "setReferenceSupply",

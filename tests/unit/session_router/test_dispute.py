@@ -1,13 +1,14 @@
 """Disputes (PROTOCOL.md §5 "Close", §6): a close by the consumer without a valid receipt is a
 dispute; the provider is still paid for the seconds provided (no slashing), and only the
-statistics record it, weighted by the session's MOR-seconds. Only the consumer can dispute."""
+statistics record it, weighted by the session's MOR-seconds. Only the consumer can dispute: a
+close by anyone else is no dispute (the consumer may still dispute it late, test_late_verdict.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import PRICE
-from tests.unit.session_router.conftest import HOUR, no_stats, stats_of, weight_of
+from tests.unit.session_router.conftest import HOUR, NONE, no_stats, stats_of, weight_of
 
 
 def test_close__by_consumer_without_receipt_before_end__is_a_dispute_that_still_pays_the_provider(
@@ -79,3 +80,4 @@ def test_close__without_receipt_by_provider_or_keeper__is_no_dispute_and_no_rati
         "secondsProvided": seconds,
         "earnings": PRICE * seconds,
     }
+    assert router.session(running.session_id).verdict == NONE

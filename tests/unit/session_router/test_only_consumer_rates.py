@@ -1,7 +1,8 @@
 """Rating belongs to the consumer (PROTOCOL.md §5, §6): a close by anyone else (the provider, its
 signer, a keeper after the end), with or without a receipt, pays exactly what the consumer's close
 at the same second would, and records the seconds and earnings (weight) but no rating
-(completed, disputed, closed early) and no measurement, and emits no ReceiptRecorded."""
+(completed, disputed, closed early) and no measurement, and emits no ReceiptRecorded: the
+session's verdict stays None, left to the consumer (test_late_verdict.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import PRICE
-from tests.unit.session_router.conftest import HOUR, counted_earnings, no_stats, stats_of, weight_of
+from tests.unit.session_router.conftest import (
+    COMPLETED,
+    DISPUTED,
+    HOUR,
+    NONE,
+    counted_earnings,
+    no_stats,
+    stats_of,
+    weight_of,
+)
 from tests.utils.checks import check_conservation
 
 CASES = [
@@ -87,8 +97,9 @@ def test_close__by_anyone_but_the_consumer__pays_as_the_consumers_close_and_reco
         **no_stats(),
         "weight": w,
         "secondsProvided": seconds,
-        "earnings": counted_earnings(pay, stake, seconds),
+        "earnings": counted_earnings(pay, w),
     }
+    assert router.session(subject.session_id).verdict == NONE
 
     reference_tx, reference_gain, reference_owed_gain = close(reference, consumer2)
 
@@ -101,5 +112,10 @@ def test_close__by_anyone_but_the_consumer__pays_as_the_consumers_close_and_reco
     )
     assert (consumer_gain, owed_gain) == (reference_gain, reference_owed_gain) == (closed[0].returned, pay)
     assert tuple(router.holdOf(consumer)) == tuple(router.holdOf(consumer2))
-    assert reference_closed.weight == w  # the consumer's close of the twin did rate it
+    assert reference_closed.weight == w
+    # The consumer's close of the twin did rate it: its verdict is set, the subject's is not.
+    reference_verdict = COMPLETED if with_receipt else DISPUTED
+    assert (reference_closed.disputed, reference_closed.closedEarly) == (not with_receipt, not after_end)
+    assert router.session(reference.session_id).verdict == reference_verdict
+    assert router.session(subject.session_id).verdict == NONE
     check_conservation(protocol)

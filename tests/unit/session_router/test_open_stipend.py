@@ -13,6 +13,7 @@ from tests.unit.session_router.conftest import (
     HOUR,
     MAX_DURATION,
     MIN_DURATION,
+    NONE,
     STIPEND,
     stipend_duration,
 )
@@ -50,6 +51,9 @@ def test_open__stipend_stake__locks_stake_and_ends_after_stipend_over_price(
     assert record.endsAt == at + expected_duration
     assert record.closedAt == 0
     assert record.mode == STIPEND
+    assert record.selfDealt is False
+    assert record.verdict == NONE  # the consumer's verdict comes at its close or after it
+    assert len(tuple(record)) == 10
     assert mor.balanceOf(consumer) == consumer_before - stake
     assert mor.balanceOf(router) == router_before + stake
     assert mor.balanceOf(pool) == pool_before

@@ -12,7 +12,7 @@ import pytest
 
 from mor_market.ids import session_id
 from tests.conftest import PRICE
-from tests.unit.session_router.conftest import DIRECT, STIPEND, no_stats, stats_of, weight_of
+from tests.unit.session_router.conftest import DIRECT, NONE, STIPEND, no_stats, stats_of, weight_of
 from tests.utils.checks import check_conservation
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -103,6 +103,7 @@ def test_close__self_dealt_direct_session_by_its_consumer__pays_as_direct_and_re
     )
     assert (closed[0].weight, closed[0].disputed, closed[0].closedEarly) == (0, False, False)
     assert tx.decode_logs(router.ReceiptRecorded) == []
+    assert router.session(opened.session_id).verdict == NONE  # its consumer's close rated nothing
     transfers = [(t["from"], t.to, t.value) for t in tx.decode_logs(mor.Transfer)]
     assert transfers == [(router.address, provider.address, pay), (router.address, opener.address, stake - pay)]
     assert stats_of(router, provider, model_id) == stats_before == no_stats()
@@ -122,10 +123,11 @@ def test_open__by_an_ordinary_consumer_on_a_bid_with_a_self_dealt_session__is_no
 
     assert router.session(own.session_id).selfDealt is True
     assert router.session(ordinary.session_id).selfDealt is False
-    close_with_receipt_at(own.session_id, provider, t + 500)
+    close_with_receipt_at(own.session_id, provider, t + 700)  # past the minimum: only self-dealing keeps it out
     assert stats_of(router, provider, model_id) == no_stats()
-    tx = close_with_receipt_at(ordinary.session_id, consumer, t + 601)
-    w = weight_of(stake, 600)
+    assert router.session(own.session_id).verdict == NONE
+    tx = close_with_receipt_at(ordinary.session_id, consumer, t + 701)
+    w = weight_of(stake, 700)
     assert tx.decode_logs(router.SessionClosed)[0].weight == w
     assert stats_of(router, provider, model_id) == {
         **no_stats(),
@@ -133,8 +135,8 @@ def test_open__by_an_ordinary_consumer_on_a_bid_with_a_self_dealt_session__is_no
         "completedWeight": w,
         "completed": 1,
         "closedEarlyWeight": w,
-        "secondsProvided": 600,
-        "earnings": PRICE * 600,
+        "secondsProvided": 700,
+        "earnings": PRICE * 700,
         "ttftWeighted": w * 250,
         "tpsWeighted": w * 40,
     }

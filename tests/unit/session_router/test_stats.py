@@ -1,7 +1,9 @@
 """Statistics per (provider, model) recorded at every close (PROTOCOL.md §6), weighted by the
 MOR-seconds at stake: weight, completed/disputed/closed-early weights, counts of completed and
 disputed sessions, seconds provided, counted earnings, and the weighted sums behind the means of
-time to first token and tokens per second. Only the consumer's close rates a session."""
+time to first token and tokens per second. A session rates only from 600 s provided, weighs at
+most MAX_SESSION_WEIGHT, and only its consumer's verdict rates it (here: its own close; a late
+verdict after another's close is in test_late_verdict.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,12 @@ from typing import Any
 from mor_market.constants import MOR
 from tests.conftest import PRICE
 from tests.unit.session_router.conftest import (
+    COMPLETED,
     DIRECT,
+    DISPUTED,
     HOUR,
+    MAX_SESSION_WEIGHT,
+    NONE,
     counted_earnings,
     no_stats,
     stats_of,
@@ -42,26 +48,38 @@ def test_close__each_kind_of_close__updates_every_field_exactly(
     close_with_receipt_at,
 ):
     t = day_start + 1_000
-    odd_stake = 1_500 * MOR + 123  # not a multiple of 1e15: its weight unit is floored
+    odd_stake = 500 * MOR + 123  # not a multiple of 1e15: its weight unit is floored
     direct_stake = 100 * MOR + 777  # lasts a whole day at PRICE, so its pay is never capped
+    provider_stake = 1_200 * MOR + 5
     early_receipt = open_at(consumer, bid, stake, t)
     disputed = open_at(consumer, bid, odd_stake, t + 1)
     expired = open_at(consumer2, bid, stake, t + 2)
-    by_provider = open_at(consumer2, bid, 2_000 * MOR, t + 3)
+    by_provider = open_at(consumer2, bid, provider_stake, t + 3)
     direct = open_at(consumer, bid, direct_stake, t + 4, mode=DIRECT)
     expected = no_stats()
     assert stats_of(router, provider, model_id) == expected
 
+    # The provider closes with its own receipt: weight, seconds and earnings, no rating.
+    tx = close_with_receipt_at(by_provider.session_id, provider, t + 3 + 700, ttft_ms=100, tps=70)
+    w = weight_of(provider_stake, 700)
+    assert w == 1_200_000 * 700 < MAX_SESSION_WEIGHT
+    expected["weight"] += w
+    expected["secondsProvided"] += 700
+    expected["earnings"] += PRICE * 700
+    assert stats_of(router, provider, model_id) == expected
+    assert _rating(router, tx) == (w, False, False, 0)
+
     # The consumer closes without a receipt before the end: disputed and closed early.
-    tx = close_at(disputed.session_id, consumer, t + 1_800)
-    w = weight_of(odd_stake, 1_799)
-    assert w == 1_500_000 * 1_799
+    tx = close_at(disputed.session_id, consumer, t + 1 + 1_200)
+    w = weight_of(odd_stake, 1_200)
+    assert w == 500_000 * 1_200 < MAX_SESSION_WEIGHT
     expected["weight"] += w
     expected["disputedWeight"] += w
     expected["disputed"] += 1
     expected["closedEarlyWeight"] += w
-    expected["secondsProvided"] += 1_799
-    expected["earnings"] += counted_earnings(PRICE * 1_799, odd_stake, 1_799)
+    expected["secondsProvided"] += 1_200
+    expected["earnings"] += PRICE * 1_200
+    assert counted_earnings(PRICE * 1_200, w) == PRICE * 1_200  # a long way below the weight's cap
     assert stats_of(router, provider, model_id) == expected
     assert _rating(router, tx) == (w, True, True, 0)
 
@@ -80,10 +98,11 @@ def test_close__each_kind_of_close__updates_every_field_exactly(
     assert stats_of(router, provider, model_id) == expected
     assert _rating(router, tx) == (w, False, True, 1)
 
-    # The consumer closes a stipend session with a receipt before the end.
+    # The consumer closes a stipend session with a receipt before the end, after an hour: its
+    # 1,000 MOR x 3,600 s are above the cap, so it weighs the cap.
     tx = close_with_receipt_at(early_receipt.session_id, consumer, t + HOUR, ttft_ms=300, tps=50)
     w = weight_of(stake, HOUR)
-    assert w == 1_000_000 * HOUR
+    assert w == MAX_SESSION_WEIGHT < 1_000_000 * HOUR
     expected["weight"] += w
     expected["completedWeight"] += w
     expected["completed"] += 1
@@ -95,24 +114,19 @@ def test_close__each_kind_of_close__updates_every_field_exactly(
     assert stats_of(router, provider, model_id) == expected
     assert _rating(router, tx) == (w, False, True, 1)
 
-    # The provider closes with its own receipt: weight, seconds and earnings, no rating.
-    tx = close_with_receipt_at(by_provider.session_id, provider, t + 4_000, ttft_ms=100, tps=70)
-    w = weight_of(2_000 * MOR, 3_997)
-    expected["weight"] += w
-    expected["secondsProvided"] += 3_997
-    expected["earnings"] += PRICE * 3_997
-    assert stats_of(router, provider, model_id) == expected
-    assert _rating(router, tx) == (w, False, False, 0)
-
-    # A keeper closes after the end: the whole duration, no rating.
+    # A keeper closes after the end: the whole duration (capped weight), no rating.
     duration = expired.ends_at - expired.opened_at
     tx = close_at(expired.session_id, keeper, expired.ends_at + 10)
     w = weight_of(stake, duration)
+    assert w == MAX_SESSION_WEIGHT
     expected["weight"] += w
     expected["secondsProvided"] += duration
     expected["earnings"] += PRICE * duration
     assert stats_of(router, provider, model_id) == expected
     assert _rating(router, tx) == (w, False, False, 0)
+
+    verdicts = [router.session(o.session_id).verdict for o in (disputed, direct, early_receipt, by_provider, expired)]
+    assert verdicts == [DISPUTED, COMPLETED, COMPLETED, NONE, NONE]
 
 
 def test_close__by_consumer_with_receipt_after_end__is_completed_but_not_closed_early(
