@@ -3,7 +3,9 @@ the chosen provider's registered endpoint, open the session (one transaction wit
 through the provider's node with every request signed, measure time-to-first-token and
 tokens-per-second itself, fetch the provider's receipt and close with it, or close without it (a
 dispute) when the provider's numbers are far better than what the consumer measured or the
-provider stopped answering. `ape run consumer chat` is its command line."""
+provider stopped answering; if someone else (the provider's node, a keeper) closed the session
+first, give the same verdict late (`rateSessionWithReceipt` / `rateSession`). `ape run consumer
+chat` is its command line."""
 
 from __future__ import annotations
 
@@ -297,15 +299,22 @@ class Consumer:
         return receipt, None if own is None else self.tolerance.lies(receipt, own), own
 
     def finish(self, s: OpenSession) -> dict[str, Any]:
-        """Fetches the receipt and closes with it, or disputes (closes without it) when the
-        provider does not answer or its numbers are far better than the consumer's own."""
+        """Fetches the receipt and gives the consumer's verdict: completed with it, or disputed
+        (without it) when the provider does not answer or its numbers are far better than the
+        consumer's own. Normally by closing the session; if someone else closed it first (the
+        provider's node closes its expired sessions, a keeper anyone's), late (`late`: True), with
+        `rateSessionWithReceipt` or `rateSession` within the verdict window: a close by anyone but
+        the consumer leaves the verdict to it (PROTOCOL.md §5, v3). `verdict` is what the chain
+        recorded: None, with the reason in `unrated`, for a session that rates nothing (fewer than
+        MIN_RATED_SECONDS provided: closed and paid all the same) or can no longer be rated
+        (rated already, or its verdict window closed); `reason` says why the consumer disputed."""
+        from ape.exceptions import ContractLogicError
+
         receipt, reason, own = self.verdict(s)
         if reason is not None:
             log.warning("disputing session 0x%064x: %s", s.session, reason)
-        tx = ops.close_session(self.p, self.account, s.session, None if reason else receipt)
-        closed = tx.decode_logs(self.p.router.SessionClosed)[0]
-        recorded = tx.decode_logs(self.p.router.ReceiptRecorded)
-        return {
+        chosen = None if reason else receipt
+        result = {
             "sessionId": f"0x{s.session:064x}",
             "provider": s.provider,
             "endpoint": s.endpoint,
@@ -315,12 +324,64 @@ class Consumer:
             "receipt": None
             if receipt is None
             else {k: receipt[k] for k in ("ttftMs", "tokensPerSecond", "deadline", "requests") if k in receipt},
-            "recorded": None
-            if not recorded
-            else {"ttftMs": int(recorded[0].ttftMs), "tokensPerSecond": int(recorded[0].tokensPerSecond)},
             "requests": len(s.measured),
-            "secondsProvided": int(closed.secondsProvided),
-            "paid": int(closed.paid),
-            "disputed": bool(closed.disputed),
+            "late": False,
+            "unrated": None,
+        }
+        record = self.p.router.session(s.session)
+        if not int(record.closedAt):
+            try:
+                tx = ops.close_session(self.p, self.account, s.session, chosen)
+            except ContractLogicError as err:
+                # Closed by someone else (the node, at its end) since it was read: rate it late.
+                if type(err).__name__ != "SessionAlreadyClosed":
+                    raise
+            else:
+                closed = tx.decode_logs(self.p.router.SessionClosed)[0]
+                recorded = tx.decode_logs(self.p.router.ReceiptRecorded)
+                # A session shorter than MIN_RATED_SECONDS is closed and paid, and rates nothing.
+                unrated = ops.why_unrated(int(record.stake), int(closed.secondsProvided), bool(record.selfDealt))
+                return {
+                    **result,
+                    "verdict": None if unrated else result["verdict"],
+                    "unrated": unrated,
+                    "recorded": None
+                    if not recorded
+                    else {"ttftMs": int(recorded[0].ttftMs), "tokensPerSecond": int(recorded[0].tokensPerSecond)},
+                    "secondsProvided": int(closed.secondsProvided),
+                    "paid": int(closed.paid),
+                    "disputed": bool(closed.disputed),
+                    "transaction": str(tx.txn_hash),
+                }
+        return self._rate_late(s, chosen, result)
+
+    def _rate_late(self, s: OpenSession, receipt: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
+        """The verdict on a session someone else closed: `rate_session` if the router would take
+        it, else nothing sent and the reason in `unrated`."""
+        details = self.p.router.sessionDetails(s.session)
+        done = {
+            **result,
+            "late": True,
+            "secondsProvided": int(details.secondsProvided),
+            "paid": int(details.pay),
+            "recorded": None,
+            "transaction": None,
+        }
+        refusal = ops.late_verdict_refusal(self.p, s.session)
+        if refusal is not None:
+            log.warning("session 0x%064x was closed by someone else and cannot be rated: %s", s.session, refusal)
+            return {**done, "verdict": None, "unrated": refusal, "disputed": False}
+        log.info("session 0x%064x was closed by someone else: rating it late, %s", s.session, result["verdict"])
+        tx = ops.rate_session(self.p, self.account, s.session, receipt)
+        rated = tx.decode_logs(self.p.router.SessionRated)[0]
+        verdict = ops.VERDICTS[int(rated.verdict)]
+        return {
+            **done,
+            # A late completion's measurements are in its SessionRated (no ReceiptRecorded follows).
+            "recorded": {"ttftMs": int(rated.ttftMs), "tokensPerSecond": int(rated.tokensPerSecond)}
+            if verdict == "completed"
+            else None,
+            "verdict": verdict,
+            "disputed": verdict == "disputed",
             "transaction": str(tx.txn_hash),
         }

@@ -11,7 +11,14 @@ from typing import Any
 from mor_market import eip712
 from mor_market.deploy import Protocol
 from mor_market.ids import session_consumer, session_id
-from mor_market.ranking import Inputs, Weights, merge_windows
+from mor_market.ranking import (
+    MIN_RATED_SECONDS,
+    VERDICT_WINDOW,
+    Inputs,
+    Weights,
+    merge_windows,
+    session_weight,
+)
 
 STIPEND, DIRECT = 0, 1
 
@@ -178,15 +185,67 @@ def _permit(p: Protocol, owner: Any, value: int, deadline: int) -> tuple[int, by
     return eip712.sign_vrs(owner, message)
 
 
-def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:
-    if receipt is None:
-        return p.router.closeSession(session, sender=closer)
+def _receipt_args(session: int, receipt: dict[str, Any]) -> tuple[int, int, int, bytes]:
+    """(ttftMs, tokensPerSecond, deadline, signature) of a provider's receipt JSON for `session`."""
     if int(str(receipt["sessionId"]), 0) != session:
         raise ValueError(f"the receipt is for session {receipt['sessionId']}, not {session}")
     signature = bytes.fromhex(str(receipt["signature"]).removeprefix("0x"))
-    return p.router.closeSessionWithReceipt(
-        session, receipt["ttftMs"], receipt["tokensPerSecond"], receipt["deadline"], signature, sender=closer
-    )
+    return int(receipt["ttftMs"]), int(receipt["tokensPerSecond"]), int(receipt["deadline"]), signature
+
+
+def close_session(p: Protocol, closer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:
+    """Close `session`: by its consumer, completed with the provider's receipt JSON or disputed
+    without; by anyone else, no verdict (the consumer may still give it: `rate_session`)."""
+    if receipt is None:
+        return p.router.closeSession(session, sender=closer)
+    return p.router.closeSessionWithReceipt(session, *_receipt_args(session, receipt), sender=closer)
+
+
+def rate_session(p: Protocol, consumer: Any, session: int, receipt: dict[str, Any] | None = None) -> Any:
+    """The consumer's late verdict on a session someone else closed (the provider, its signer, its
+    node or a keeper), within VERDICT_WINDOW of that close: completed with the provider's receipt
+    JSON (its measurements count), disputed without."""
+    if receipt is None:
+        return p.router.rateSession(session, sender=consumer)
+    return p.router.rateSessionWithReceipt(session, *_receipt_args(session, receipt), sender=consumer)
+
+
+VERDICTS = ("none", "completed", "disputed")  # ISessionRouter.Verdict, by value
+
+
+def why_unrated(stake: int, seconds: int, self_dealt: bool = False) -> str | None:
+    """Why a session of `stake` that provided `seconds` rates nothing (its weight is 0: no
+    statistic moves, whoever closes it, and no verdict can be given), or None if it rates."""
+    if session_weight(stake, seconds, self_dealt):
+        return None
+    if self_dealt:
+        return "the session is self-dealt: it rates nothing"
+    if seconds < MIN_RATED_SECONDS:
+        return f"the session provided {seconds} s, fewer than the {MIN_RATED_SECONDS} s a session needs to rate"
+    return "the session's stake is below 0.001 MOR: it rates nothing"
+
+
+def late_verdict_refusal(p: Protocol, session: int, now: int | None = None) -> str | None:
+    """Why the consumer cannot give its late verdict on `session` (at `now`, default the next
+    block's time), or None if `rate_session` would take it: the session is open, already rated,
+    rates nothing (self-dealt, fewer than MIN_RATED_SECONDS provided, a stake below 0.001 MOR) or
+    its verdict window has closed. SessionRouter.rateSession's rules, read in one call."""
+    from ape import chain
+
+    now = chain.pending_timestamp if now is None else now
+    d = p.router.sessionDetails(session)
+    record = d.session
+    closed_at = int(record.closedAt)
+    if not closed_at:
+        return "the session is still open: its consumer rates it by closing it"
+    if int(record.verdict):
+        return f"the session was already rated: {VERDICTS[int(record.verdict)]}"
+    unrated = why_unrated(int(record.stake), int(d.secondsProvided), bool(record.selfDealt))
+    if unrated is not None:
+        return unrated
+    if now > closed_at + VERDICT_WINDOW:
+        return f"the verdict window closed at {closed_at + VERDICT_WINDOW}, 24 hours after the close"
+    return None
 
 
 SCAN_PAGE = 5_000  # blocks per eth_getLogs request
@@ -231,6 +290,7 @@ def sessions(p: Protocol, start_block: int, consumer: str | None = None) -> list
                 "openedAt": record.openedAt,
                 "endsAt": record.endsAt,
                 "closedAt": record.closedAt,
+                "verdict": VERDICTS[int(record.verdict)],
             }
         )
     return found
@@ -325,6 +385,7 @@ def session_details(p: Protocol, session: int) -> dict[str, Any]:
         "openedAt": record.openedAt,
         "endsAt": record.endsAt,
         "closedAt": record.closedAt,
+        "verdict": VERDICTS[int(record.verdict)],
         "secondsProvided": d.secondsProvided,
         "pay": d.pay,
         "open": bool(d.open),

@@ -12,15 +12,19 @@ from mor_market.units import format_duration, format_mor, format_price, format_t
 
 
 def stats_view(stats: Any) -> dict[str, Any]:
-    """A (provider, model) statistics record, with the means it implies."""
+    """A (provider, model) statistics record, with the shares and means it implies. Shares are of
+    the weight the consumers rated (completed + disputed), as the score's rates are: a session no
+    consumer rated is in no share (v3)."""
     completed_weight = int(stats.completedWeight)
+    rated = completed_weight + int(stats.disputedWeight)
     return {
         "sessions_completed": int(stats.completed),
         "sessions_disputed": int(stats.disputed),
         "weight_mmor_seconds": int(stats.weight),
-        "completed_share": _share(completed_weight, int(stats.weight)),
-        "disputed_share": _share(int(stats.disputedWeight), int(stats.weight)),
-        "closed_early_share": _share(int(stats.closedEarlyWeight), int(stats.weight)),
+        "rated_weight_mmor_seconds": rated,
+        "completed_share": _share(completed_weight, rated),
+        "disputed_share": _share(int(stats.disputedWeight), rated),
+        "closed_early_share": _share(int(stats.closedEarlyWeight), rated),
         "seconds_provided": int(stats.secondsProvided),
         "earnings_counted": format_mor(int(stats.earnings)),
         "mean_ttft_ms": round(int(stats.ttftWeighted) / completed_weight, 1) if completed_weight else None,

@@ -190,16 +190,21 @@ def open_(account_alias: str | None, approval: Path, stake: int, direct: bool, p
     )
 
 
-@cli.command(short_help="Close a session (a dispute without --receipt)")
+@cli.command(short_help="Close a session (a dispute without --receipt), or rate it if someone else closed it")
 @account_option()
 @click.argument("session_id", type=SESSION_ID)
 @click.option("--receipt", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 def close(account_alias: str | None, session_id: int, receipt: Path | None) -> None:
-    """Close SESSION_ID, with the provider's receipt JSON or as a dispute."""
+    """Close SESSION_ID, with the provider's receipt JSON or as a dispute. If the provider, its
+    node or a keeper closed it already, give your verdict late instead (within 24 hours of that
+    close): completed with --receipt, disputed without."""
     account, p = resolve_account(account_alias), load_protocol()
     record = _require_session(p, session_id)
-    if int(record.closedAt):
-        raise OneLineError(f"session {hex_id(session_id)} was closed at {format_time(record.closedAt)}")
+    closed_at = int(record.closedAt)
+    if closed_at:
+        refusal = ops.late_verdict_refusal(p, session_id)
+        if refusal is not None:
+            raise OneLineError(f"session {hex_id(session_id)} was closed at {format_time(closed_at)}: {refusal}")
     signed = None
     if receipt is not None:
         try:
@@ -207,6 +212,15 @@ def close(account_alias: str | None, session_id: int, receipt: Path | None) -> N
             signed["signature"]
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
             raise OneLineError(f"{receipt} is not a receipt JSON (`ape run provider receipt ...`)") from None
+    if closed_at:
+        with one_line_errors("rate"):
+            tx = ops.rate_session(p, account, session_id, signed)
+        rated = tx.decode_logs(p.router.SessionRated)[0]
+        click.echo(
+            f"rated {hex_id(session_id)}, closed at {format_time(closed_at)} by someone else:"
+            f" {ops.VERDICTS[int(rated.verdict)]}{' (cut short)' if rated.closedEarly else ''}"
+        )
+        return
     with one_line_errors("close"):
         tx = ops.close_session(p, account, session_id, signed)
     event = tx.decode_logs(p.router.SessionClosed)[0]

@@ -182,7 +182,8 @@ def approve(account_alias: str | None, bid_id: int, consumer: str, nonce: int | 
 @click.option("--tps", type=click.IntRange(*TPS), required=True, help="Measured tokens per second.")
 @click.option("--valid-for", type=click.IntRange(60, 86_400 * 7), default=600, show_default=True)
 def receipt(account_alias: str | None, session_id: int, ttft_ms: int, tps: int, valid_for: int) -> None:
-    """Sign the receipt that closes SESSION_ID without a dispute (JSON on stdout)."""
+    """Sign the receipt that closes SESSION_ID without a dispute, or with which its consumer rates
+    it completed after someone else closed it (JSON on stdout)."""
     account, p = resolve_account(account_alias), load_protocol()
     record = p.router.session(session_id)
     if not int(record.openedAt):

@@ -5,8 +5,8 @@ Statuses: 400 malformed request, 401 missing or bad request signature, 402 the c
 cannot open a session on the bid (approvals), 403 not this node's bid or session or not signed by
 the (session's) consumer, 404 unknown session or model, 409 replayed nonce, used approval nonce or
 another unused approval of the consumer on the model, 410 bid inactive or session closed or
-expired, 429 capacity full, 502 backend failed, 503 node misconfigured (its key does not sign for
-the provider)."""
+expired (for a receipt: the session rated, or its verdict window closed), 429 capacity full, 502
+backend failed, 503 node misconfigured (its key does not sign for the provider)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from mor_market.node.chain import WORKERS, Chain, ChainError, OnChainSession
 from mor_market.node.config import ConfigError, ModelConfig, NodeConfig, endpoint_port
 from mor_market.node.measure import StreamMeter, observe, sse_data, summarize
 from mor_market.node.store import ApprovalRow, SessionRow, Store
+from mor_market.ranking import VERDICT_WINDOW
 from mor_market.units import parse_address, parse_id
 
 log = logging.getLogger("mor_market.node")
@@ -437,7 +438,9 @@ class Node:
 
     async def receipt(self, request: web.Request) -> web.Response:
         """The EIP-712 receipt of a session this node served, with its own measurements: the
-        median time to first token and the tokens per second over every request."""
+        median time to first token and the tokens per second over every request. Also after a
+        close by someone else (this node's housekeeping included) for the consumer's late verdict,
+        until it is rated or its verdict window closes."""
         signed, _body = await self._signed(request)
         try:
             session = parse_id(request.match_info["session"], "session")
@@ -448,7 +451,7 @@ class Node:
         row, now = await self._session(session)
         self._require_consumer(signed, row)
         if row.closed_at:
-            raise Refused(410, f"session 0x{session:064x} was closed at {row.closed_at}: a receipt is of no use")
+            await asyncio.to_thread(self._require_unrated, row, now)
         self._require_fresh(signed)
         summary = summarize(self.store.measurements(session))
         if summary is None:
@@ -481,6 +484,23 @@ class Node:
             }
         )
 
+    def _require_unrated(self, row: SessionRow, now: int) -> None:
+        """A closed session's receipt is of use only for the consumer's late verdict
+        (`rateSessionWithReceipt`): while the session has none and within VERDICT_WINDOW of the
+        close (so a node that closed an expired session does not leave its consumer unable to
+        complete it)."""
+        onchain = self.chain.session(row.session_id)
+        if onchain is not None and onchain.verdict:
+            raise Refused(
+                410, f"session 0x{row.session_id:064x} was closed at {row.closed_at} and rated: a receipt is of no use"
+            )
+        if now > row.closed_at + VERDICT_WINDOW:
+            raise Refused(
+                410,
+                f"session 0x{row.session_id:064x} was closed at {row.closed_at}: its verdict window closed at"
+                f" {row.closed_at + VERDICT_WINDOW}, a receipt is of no use",
+            )
+
     # ------------------------------------------------------------ housekeeping
 
     async def _housekeeping_loop(self) -> None:
@@ -494,8 +514,10 @@ class Node:
     def housekeeping(self) -> dict[str, Any]:
         """Closes this node's sessions whose end time has passed (anyone may; the pay does not
         depend on who closes, and the consumer's rating is not pre-empted: a close by the provider
-        rates nothing), forgets expired approvals, and claims what the pool owes the provider when
-        today's budget has something left (checked first, so the claim does not revert)."""
+        rates nothing, and its consumer may still give its verdict, with this node's receipt,
+        within the verdict window), forgets expired approvals, and claims what the pool owes the
+        provider when today's budget has something left (checked first, so the claim does not
+        revert)."""
         now = self.chain.now()
         done: dict[str, Any] = {"closed": [], "claimed": 0}
         self._pending(now)

@@ -43,6 +43,7 @@ class OnChainSession:
     opened_at: int
     ends_at: int
     closed_at: int
+    verdict: int = 0  # ISessionRouter.Verdict: 0 none (yet), 1 completed, 2 disputed
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,20 @@ class Chain:
 
     def session(self, session: int) -> OnChainSession | None:
         record = self.router.functions.session(session).call()
-        provider, _price, model_id, stake, opened_at, ends_at, closed_at = record[:7]
+        # ISessionRouter.Session: provider, price, modelId, stake, openedAt, endsAt, closedAt, mode,
+        # selfDealt, verdict.
+        provider, _price, model_id, stake, opened_at, ends_at, closed_at, _mode, _self_dealt, verdict = record
         if int(opened_at) == 0:
             return None
         return OnChainSession(
-            session, str(provider), int(model_id), int(stake), int(opened_at), int(ends_at), int(closed_at)
+            session,
+            str(provider),
+            int(model_id),
+            int(stake),
+            int(opened_at),
+            int(ends_at),
+            int(closed_at),
+            int(verdict),
         )
 
     def spendable(self, consumer: str) -> int:

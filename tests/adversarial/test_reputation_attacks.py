@@ -1,6 +1,7 @@
-"""The reputation attacks found against v1 (issue 16), replayed against v2 (PROTOCOL.md "What
-changed in v2", §5, §6 and promise 8). Each test prints the attacked score before and after
-(BALANCED weights, 3 decimals) so the figures can be quoted; every assertion is exact.
+"""The reputation attacks found against v1 (issue 16), replayed against v2 and again against v3
+(PROTOCOL.md "What changed in v2" and "What changed in v3", §5, §6 and promise 8). Each test
+prints the attacked score before and after (BALANCED weights: 1 for each of the eight
+components, 3 decimals) so the figures can be quoted; every assertion is exact.
 
 - Pumping. v1: a provider's own wallet (or its signer) opened overlapping direct-mode sessions
   on its own bids, paying itself, and closed each with a self-signed receipt of ttft 1 ms and
@@ -8,17 +9,26 @@ changed in v2", §5, §6 and promise 8). Each test prints the attacked score bef
   stipend mode refuses it (`SelfDealtStipend`), direct mode opens but writes no statistic, and a
   receipt outside 1..600,000 ms / 1..100,000 tps is refused (`ReceiptOutOfBounds`). Pumping
   through a second wallet cannot be seen on-chain, but it moves a score exactly as much as an
-  unrelated consumer's identical sessions, and the earnings it shows are capped at
-  stake x seconds / 1 day whatever the price.
+  unrelated consumer's identical sessions, and the earnings it shows are capped at the
+  session's MOR-seconds per day (v3: its capped weight x 1e15 / 1 day) whatever the price.
 - Griefing. v1: a session opened and closed in the same second, with no receipt, cost nothing
   and recorded a dispute and an early close; ten of them took a veteran from 0.446 to 0.283
   (the disputes component was 1/(1+count)). v2: a session's weight is stake x seconds, so a
   zero-second session records nothing; a paid dispute weighs its MOR-seconds, and ten sybil
-  wallets buy exactly what one wallet with their pooled stake buys.
+  wallets buy exactly what one wallet with their pooled stake buys. v3: a session that provided
+  fewer than 10 minutes (MIN_RATED_SECONDS) records nothing at all, and one session's weight is
+  capped at 10 MOR-days (MAX_SESSION_WEIGHT): below the cap, ten wallets still buy exactly what
+  one wallet with the pooled stake buys; above it no single session, whoever holds it, weighs
+  more than the cap.
 - Pre-empting. v1: a close by the provider or its signer was never a dispute, so a provider
   that closed first turned a would-be dispute into "completed". v2: only the consumer's close
   rates; a close by anyone else records the weight, seconds and earnings but no completion,
-  dispute, early close or measurement.
+  dispute, early close or measurement. v3: the verdict cannot be pre-empted at all: a close by
+  the provider or its signer leaves the session unrated (in no rate and no mean: reliability,
+  earlyCloses, lag and speed stay as they were), and its consumer may still dispute
+  (`rateSession`) or complete with the provider's receipt (`rateSessionWithReceipt`) within
+  24 hours of that close, ending exactly where its own close would have; nobody else can give
+  that verdict or change it.
 - Farming. v1: a provider and its own consumer drew stake x budget / referenceSupply a day from
   the pool for no compute, stake fully back. v2: the provider and its signer cannot open stipend
   sessions at all; a second wallet with stake S draws at most S x budget / circulating in a
@@ -36,12 +46,24 @@ from ape import accounts, chain
 
 from mor_market.constants import DAY, MOR
 from mor_market.ids import session_id
-from mor_market.ranking import BALANCED, PRIOR_WEIGHT, Inputs, components, counted_earnings, score, session_weight
+from mor_market.ranking import (
+    BALANCED,
+    MAX_SESSION_WEIGHT,
+    MIN_RATED_SECONDS,
+    PRIOR_WEIGHT,
+    VERDICT_WINDOW,
+    Inputs,
+    components,
+    counted_earnings,
+    score,
+    session_weight,
+)
 from tests.conftest import PRICE
 from tests.unit.session_router.conftest import DIRECT, HOUR, STATS_FIELDS, STIPEND, stats_of
 from tests.utils.checks import check_conservation
 
 INFLATED_PRICE = 10**16  # the bids' price ceiling in the test parameters: 864 MOR a day
+NONE, COMPLETED, DISPUTED = 0, 1, 2  # ISessionRouter.Verdict
 # The statistics a score reads (the counts and the unweighted seconds enter no score).
 SCORED_FIELDS = (
     "weight",
@@ -123,6 +145,28 @@ def _close(
     return tx.decode_logs(router.SessionClosed)[0]
 
 
+def _rate(
+    router: Any,
+    sign_receipt: Any,
+    session: int,
+    sender: Any,
+    at: int,
+    receipt: tuple[int, int] | None = None,
+    signed_by: Any = None,
+) -> Any:
+    """The consumer's late verdict at exactly `at`: completed with a receipt (ttft ms, tps)
+    signed by `signed_by` if given, else disputed. Returns its `SessionRated` event."""
+    chain.pending_timestamp = at
+    if receipt is None:
+        tx = router.rateSession(session, sender=sender)
+    else:
+        deadline = at + 600
+        signature = sign_receipt(signed_by, session, *receipt, deadline)
+        tx = router.rateSessionWithReceipt(session, *receipt, deadline, signature, sender=sender)
+    assert tx.timestamp == at
+    return tx.decode_logs(router.SessionRated)[0]
+
+
 @pytest.fixture
 def wallets(give_mor):
     """Fresh funded wallets: `wallets(n, mor_each)` gives n new accounts with gas and MOR."""
@@ -146,8 +190,9 @@ def reputation(protocol):
 
 @pytest.fixture
 def kit(router, mor, sign_approval, sign_receipt):
-    """open(consumer, bid, stake, mode, signed_by, at) and close(session, sender, at, receipt,
-    signed_by) at exact timestamps."""
+    """open(consumer, bid, stake, mode, signed_by, at), close(session, sender, at, receipt,
+    signed_by) and the late verdict rate(session, sender, at, receipt, signed_by) at exact
+    timestamps."""
 
     class Kit:
         @staticmethod
@@ -158,12 +203,17 @@ def kit(router, mor, sign_approval, sign_receipt):
         def close(session, sender, at, receipt=None, signed_by=None):
             return _close(router, sign_receipt, session, sender, at, receipt, signed_by)
 
+        @staticmethod
+        def rate(session, sender, at, receipt=None, signed_by=None):
+            return _rate(router, sign_receipt, session, sender, at, receipt, signed_by)
+
     return Kit
 
 
 def _honest_history(kit: Any, consumer: Any, bid: int, signed_by: Any, start: int, sessions: int = 3) -> int:
     """`sessions` direct sessions of 1,000 MOR for an hour each, closed by `consumer` with a
-    receipt of (500 ms, 40 tps): a veteran with real completed sessions. Returns the end time."""
+    receipt of (500 ms, 40 tps): a veteran with real completed sessions (each weighs
+    MAX_SESSION_WEIGHT, 10 MOR-days: 10^6 milli-MOR x 3,600 s is above it). Returns the end time."""
     at = start
     for _ in range(sessions):
         s = kit.open(consumer, bid, 1_000 * MOR, DIRECT, signed_by, at)
@@ -266,13 +316,20 @@ def twin_veterans(register_provider, post_bid, provider, provider2, consumer, co
 def test_paid_griefing__split_across_ten_sybil_wallets__moves_the_score_exactly_as_one_wallet_with_the_pooled_stake(
     protocol, router, reputation, kit, wallets, provider, provider2, model_id, twin_veterans
 ):
+    """Ten sybils' disputes and one whale's, of the same pooled MOR-seconds, move every scored
+    statistic by the same amounts. v3: each session lasts 864 s, above MIN_RATED_SECONDS (a
+    shorter one would record nothing), and the whale's pooled weight stays below
+    MAX_SESSION_WEIGHT, so the cap binds neither side (above it, the whale's one session would
+    weigh the cap, as any one session does, and the sybils' ten at most ten caps)."""
     bid1, bid2, at = twin_veterans
     stake, seconds = 50 * MOR, 864
+    assert seconds >= MIN_RATED_SECONDS
+    assert (10 * stake // 10**15) * seconds < MAX_SESSION_WEIGHT
     before1, before2 = stats_of(router, provider, model_id), stats_of(router, provider2, model_id)
     assert {k: before1[k] for k in STATS_FIELDS} == {k: before2[k] for k in STATS_FIELDS}
     score_before = _check_mirror(reputation, bid1)
     assert _check_mirror(reputation, bid2) == score_before
-    disputes_before = _components(reputation, bid1)["disputes"]
+    reliability_before = _components(reputation, bid1)["reliability"]
 
     sybils = wallets(10, stake)
     (whale,) = wallets(1, 10 * stake)
@@ -288,8 +345,8 @@ def test_paid_griefing__split_across_ten_sybil_wallets__moves_the_score_exactly_
     d1, d2 = _delta(after1, before1), _delta(after2, before2)
     w = 10 * session_weight(stake, seconds)
     assert w == session_weight(10 * stake, seconds)
-    counted = 10 * counted_earnings(INFLATED_PRICE * seconds, stake, seconds)
-    assert counted == counted_earnings(INFLATED_PRICE * seconds, 10 * stake, seconds)
+    counted = 10 * counted_earnings(INFLATED_PRICE * seconds, session_weight(stake, seconds))
+    assert counted == counted_earnings(INFLATED_PRICE * seconds, w)
     expected = {
         "weight": w,
         "completedWeight": 0,
@@ -307,16 +364,19 @@ def test_paid_griefing__split_across_ten_sybil_wallets__moves_the_score_exactly_
 
     score1, score2 = _check_mirror(reputation, bid1), _check_mirror(reputation, bid2)
     assert score1 == score2 < score_before
-    # The disputes component moves by the disputed weight share, as the Python mirror says.
-    disputes_after = _components(reputation, bid1)["disputes"]
+    # Reliability (v3: the completed share of the rated weight, which v2 called "disputes") moves
+    # by the disputed weight share, as the Python mirror says; every session here was rated.
+    reliability_after = _components(reputation, bid1)["reliability"]
     W, Wd = after1["weight"], after1["disputedWeight"]
-    assert disputes_after == (W - Wd + PRIOR_WEIGHT // 2) * 10**18 // (W + PRIOR_WEIGHT)
-    assert disputes_after == _components(reputation, bid2)["disputes"]
+    Wr = after1["completedWeight"] + Wd
+    assert Wr == W
+    assert reliability_after == (Wr - Wd + PRIOR_WEIGHT // 2) * 10**18 // (Wr + PRIOR_WEIGHT)
+    assert reliability_after == _components(reputation, bid2)["reliability"] < reliability_before
     print(
         f"\npaid griefing, 10 sybils x {stake // MOR} MOR x {seconds} s: {_fmt(score_before)} -> {_fmt(score1)};"
         f" 1 wallet x {10 * stake // MOR} MOR x {seconds} s: {_fmt(score_before)} -> {_fmt(score2)};"
-        f" disputes component {_fmt(disputes_before)} -> {_fmt(disputes_after)}"
-        f" (disputed share {Wd / W:.3f} of W = {W})"
+        f" reliability component {_fmt(reliability_before)} -> {_fmt(reliability_after)}"
+        f" (disputed share {Wd / Wr:.3f} of Wr = {Wr})"
     )
     check_conservation(protocol)
 
@@ -333,28 +393,47 @@ OUTCOMES = (
     ("signer pre-empts with receipt", "signer", True),
     ("signer pre-empts without receipt", "signer", False),
 )
+PREEMPTS = tuple(name for name, closer, _ in OUTCOMES if closer != "consumer")
+CLOSE_AFTER = 1_800  # the close, half an hour in: before the session's end (it runs a day)
+LATE = HOUR  # the consumer's late verdict, an hour after the close: inside VERDICT_WINDOW
+LATE_DISPUTE, LATE_COMPLETION = ", then the consumer disputes", ", then the consumer completes"
 
 
 @pytest.fixture
 def preempt_outcomes(router, marketplace, reputation, kit, provider, signer, consumer, bid, model_id):
     """A veteran (provider with a signer, three completed sessions) and one more 1,000-MOR
     direct session of the consumer, closed half an hour in by each closer in turn (the chain
-    restored between them). Returns (before, {outcome name: (stats, score, components, event)})."""
+    restored between them); after each close by the provider or its signer, the consumer's late
+    verdict an hour later, disputed (`rateSession`) and completed (`rateSessionWithReceipt`),
+    each from the state the close left. Returns (before, {outcome: (stats, score, components,
+    event, the session's verdict)}), the event being `SessionClosed` of a close and
+    `SessionRated` of a late verdict."""
     marketplace.setSigner(signer, sender=provider)
     at = _honest_history(kit, consumer, bid, signer, _next_day() + 1_000)
     s = kit.open(consumer, bid, 1_000 * MOR, DIRECT, signer, at)
+    assert router.session(s).endsAt > at + CLOSE_AFTER
     before = (stats_of(router, provider, model_id), _check_mirror(reputation, bid), _components(reputation, bid))
     closers = {"consumer": consumer, "provider": provider, "signer": signer}
-    results = {}
-    for name, closer, with_receipt in OUTCOMES:
-        snapshot = chain.snapshot()
-        event = kit.close(s, closers[closer], at + 1_800, (1, 100_000) if with_receipt else None, signer)
-        results[name] = (
+
+    def outcome(event: Any) -> tuple:
+        return (
             stats_of(router, provider, model_id),
             _check_mirror(reputation, bid),
             _components(reputation, bid),
             event,
+            int(router.session(s).verdict),
         )
+
+    results = {}
+    for name, closer, with_receipt in OUTCOMES:
+        snapshot = chain.snapshot()
+        event = kit.close(s, closers[closer], at + CLOSE_AFTER, (1, 100_000) if with_receipt else None, signer)
+        results[name] = outcome(event)
+        if closer != "consumer":
+            for late, receipt in ((LATE_DISPUTE, None), (LATE_COMPLETION, (1, 100_000))):
+                closed = chain.snapshot()
+                results[name + late] = outcome(kit.rate(s, consumer, at + CLOSE_AFTER + LATE, receipt, signer))
+                chain.restore(closed)
         chain.restore(snapshot)
     return before, results
 
@@ -362,22 +441,29 @@ def preempt_outcomes(router, marketplace, reputation, kit, provider, signer, con
 def test_preempting__by_the_provider_or_its_signer_closing_first__records_no_verdict_and_no_measurement(
     preempt_outcomes,
 ):
+    """v3: a close by the provider or its signer, with or without a receipt, adds what was served
+    (weight, seconds, earnings) and leaves the verdict open: the session is in no rate and no
+    mean, so reliability, earlyCloses, lag and speed stay exactly as before the close; it is
+    neither the consumer's dispute (reliability falls) nor its completion (reliability rises)."""
     (before_stats, before_score, before_parts), results = preempt_outcomes
-    dispute_stats, dispute_score, dispute_parts, _ = results["consumer disputes"]
-    complete_stats, complete_score, complete_parts, _ = results["consumer completes"]
-    w = session_weight(1_000 * MOR, 1_800)
+    dispute_stats, dispute_score, dispute_parts, _, dispute_verdict = results["consumer disputes"]
+    complete_stats, complete_score, complete_parts, _, complete_verdict = results["consumer completes"]
+    w = session_weight(1_000 * MOR, CLOSE_AFTER)
+    assert w == MAX_SESSION_WEIGHT  # 10^6 milli-MOR x 1,800 s: capped
     assert _delta(dispute_stats, before_stats)["disputedWeight"] == w
     assert _delta(complete_stats, before_stats)["completedWeight"] == w
+    assert (dispute_verdict, complete_verdict) == (DISPUTED, COMPLETED)
 
     print(
-        f"\npre-empting, veteran {_fmt(before_score)}: consumer disputes -> {_fmt(dispute_score)}"
-        f" (reliability {_fmt(dispute_parts['reliability'])}), consumer completes -> {_fmt(complete_score)}"
-        f" (reliability {_fmt(complete_parts['reliability'])})"
+        f"\npre-empting, veteran {_fmt(before_score)} (reliability {_fmt(before_parts['reliability'])}):"
+        f" consumer disputes -> {_fmt(dispute_score)} (reliability {_fmt(dispute_parts['reliability'])}),"
+        f" consumer completes -> {_fmt(complete_score)} (reliability {_fmt(complete_parts['reliability'])})"
     )
-    for name, _, _ in OUTCOMES[2:]:
-        stats, score_, parts, event = results[name]
+    for name in PREEMPTS:
+        stats, score_, parts, event, verdict = results[name]
         print(f"  {name} -> {_fmt(score_)} (reliability {_fmt(parts['reliability'])})")
         assert (event.weight, event.disputed, event.closedEarly) == (w, False, False)
+        assert verdict == NONE
         # No completion, dispute, early close or measurement: only weight, seconds, earnings.
         assert _delta(stats, before_stats) == {
             "weight": w,
@@ -385,44 +471,119 @@ def test_preempting__by_the_provider_or_its_signer_closing_first__records_no_ver
             "disputedWeight": 0,
             "disputed": 0,
             "closedEarlyWeight": 0,
-            "secondsProvided": 1_800,
-            "earnings": counted_earnings(PRICE * 1_800, 1_000 * MOR, 1_800),
+            "secondsProvided": CLOSE_AFTER,
+            "earnings": counted_earnings(PRICE * CLOSE_AFTER, w),
             "ttftWeighted": 0,
             "tpsWeighted": 0,
             "completed": 0,
         }
-        # Reliability: exactly the consumer's dispute's (same W, Wc unchanged), never completed's.
-        assert stats["weight"] == dispute_stats["weight"]
-        assert stats["completedWeight"] == dispute_stats["completedWeight"] == before_stats["completedWeight"]
-        assert parts["reliability"] == dispute_parts["reliability"] < complete_parts["reliability"]
-        # No measurement: lag and speed as before the close.
-        assert (parts["lag"], parts["speed"]) == (before_parts["lag"], before_parts["speed"])
+        # Every rate and mean as before the close: neither disputed nor completed.
+        for part in ("reliability", "early_closes", "lag", "speed"):
+            assert parts[part] == before_parts[part], (name, part)
+        assert dispute_parts["reliability"] < parts["reliability"] < complete_parts["reliability"]
+        # What was served counts as it does under the consumer's own close.
+        assert (parts["experience"], parts["earnings"]) == (dispute_parts["experience"], dispute_parts["earnings"])
 
 
 def test_preempting__a_would_be_dispute__leaves_the_disputed_and_closed_early_shares_unchanged(preempt_outcomes):
-    """Promise 8: closes by others than the consumer move no rating, so a provider cannot pre-empt
-    its consumer's verdict. A pre-empted close still adds its weight to W, the denominator of
-    the disputed and closed-early shares, so it dilutes both: the provider's disputes and
-    earlyCloses components rise (they fall under the consumer's dispute), and its score ends
-    above both the dispute's and its own before the close."""
+    """Promise 8: closes by others than the consumer move no rating. v3: the pre-empted session
+    is in no denominator either (v2 counted it in reliability's W), so the provider's reliability
+    and earlyCloses components stay exactly as they were, where the consumer's dispute would
+    have lowered both; only experience and earnings grow with what was served, so until the
+    consumer's late verdict (next test) the score stands above both the dispute's and its own
+    before the close."""
     (_, before_score, before_parts), results = preempt_outcomes
-    _, dispute_score, dispute_parts, _ = results["consumer disputes"]
+    _, dispute_score, dispute_parts, _, _ = results["consumer disputes"]
     print()
-    for name, _, _ in OUTCOMES[2:]:
-        _, score_, parts, _ = results[name]
+    for name in PREEMPTS:
+        _, score_, parts, _, _ = results[name]
         print(
-            f"{name}: disputes {_fmt(before_parts['disputes'])} -> {_fmt(parts['disputes'])}"
-            f" (consumer's dispute: {_fmt(dispute_parts['disputes'])}),"
+            f"{name}: reliability {_fmt(before_parts['reliability'])} -> {_fmt(parts['reliability'])}"
+            f" (consumer's dispute: {_fmt(dispute_parts['reliability'])}),"
             f" earlyCloses {_fmt(before_parts['early_closes'])} -> {_fmt(parts['early_closes'])}"
             f" (dispute: {_fmt(dispute_parts['early_closes'])}),"
             f" score {_fmt(before_score)} -> {_fmt(score_)} (dispute: {_fmt(dispute_score)})"
         )
-    for name, _, _ in OUTCOMES[2:]:
-        _, _, parts, _ = results[name]
-        assert (parts["disputes"], parts["early_closes"]) == (
-            before_parts["disputes"],
+    assert dispute_parts["reliability"] < before_parts["reliability"]
+    assert dispute_parts["early_closes"] < before_parts["early_closes"]
+    for name in PREEMPTS:
+        _, score_, parts, _, _ = results[name]
+        assert (parts["reliability"], parts["early_closes"]) == (
+            before_parts["reliability"],
             before_parts["early_closes"],
         ), name
+        assert score_ > before_score > dispute_score, name
+
+
+def test_preempting__then_the_consumers_late_verdict__ends_exactly_where_its_own_close_would_have(
+    preempt_outcomes,
+):
+    """v3, the verdict cannot be pre-empted: after the provider's or its signer's close (with or
+    without a receipt), the consumer disputes (`rateSession`) or completes with the provider's
+    receipt (`rateSessionWithReceipt`) an hour later, and every statistic, every component and the
+    score are exactly those of its own disputed or completed close at the same second as the
+    pre-empting one (cut short: the close came before the session's end)."""
+    _, results = preempt_outcomes
+    w = session_weight(1_000 * MOR, CLOSE_AFTER)
+    print()
+    for own, late, verdict in (
+        ("consumer disputes", LATE_DISPUTE, DISPUTED),
+        ("consumer completes", LATE_COMPLETION, COMPLETED),
+    ):
+        own_stats, own_score, own_parts, _, own_verdict = results[own]
+        assert own_verdict == verdict
+        for name in PREEMPTS:
+            stats, score_, parts, event, late_verdict = results[name + late]
+            print(f"{name}{late} -> {_fmt(score_)} ({own}: {_fmt(own_score)})")
+            assert (event.verdict, event.weight, event.closedEarly) == (verdict, w, True), name + late
+            assert late_verdict == verdict
+            assert stats == own_stats, name + late
+            assert parts == own_parts, name + late
+            assert score_ == own_score, name + late
+
+
+def test_preempting__nobody_but_the_consumer__gives_the_verdict_or_changes_it(
+    router, marketplace, kit, sign_receipt, provider, signer, consumer, keeper, stranger, bid, model_id
+):
+    """After the provider closes first, neither the provider, its signer nor anyone else can rate
+    the session (not even completed with the provider's own valid receipt): `NotSessionConsumer`,
+    nothing recorded. The consumer's late dispute is final: a second verdict, its own included,
+    is refused (`SessionAlreadyRated`). The window runs from the pre-empting close, so closing
+    first does not shorten it."""
+    marketplace.setSigner(signer, sender=provider)
+    at = _honest_history(kit, consumer, bid, signer, _next_day() + 1_000)
+    s = kit.open(consumer, bid, 1_000 * MOR, DIRECT, signer, at)
+    kit.close(s, provider, at + CLOSE_AFTER, (1, 100_000), signer)
+    unrated = stats_of(router, provider, model_id)
+
+    late = at + CLOSE_AFTER + VERDICT_WINDOW  # the window's last second
+    for someone in (provider, signer, keeper, stranger):
+        chain.pending_timestamp = late
+        with ape.reverts(router.NotSessionConsumer, sessionId=s, caller=someone.address):
+            router.rateSession(s, sender=someone)
+        deadline = late + 600
+        receipt = sign_receipt(signer, s, 1, 100_000, deadline)
+        chain.pending_timestamp = late
+        with ape.reverts(router.NotSessionConsumer, sessionId=s, caller=someone.address):
+            router.rateSessionWithReceipt(s, 1, 100_000, deadline, receipt, sender=someone)
+    assert stats_of(router, provider, model_id) == unrated
+    assert router.session(s).verdict == NONE
+
+    rated = kit.rate(s, consumer, late)
+    assert (rated.verdict, rated.closedEarly) == (DISPUTED, True)
+    disputed = stats_of(router, provider, model_id)
+    assert _delta(disputed, unrated)["disputedWeight"] == MAX_SESSION_WEIGHT
+    deadline = late + 600
+    receipt = sign_receipt(signer, s, 1, 100_000, deadline)
+    chain.pending_timestamp = late
+    with ape.reverts(router.SessionAlreadyRated, sessionId=s, verdict=DISPUTED):
+        router.rateSessionWithReceipt(s, 1, 100_000, deadline, receipt, sender=consumer)
+    for someone in (consumer, provider):
+        chain.pending_timestamp = late
+        with ape.reverts(router.SessionAlreadyRated if someone == consumer else router.NotSessionConsumer):
+            router.rateSession(s, sender=someone)
+    assert stats_of(router, provider, model_id) == disputed
+    assert router.session(s).verdict == DISPUTED
 
 
 # ------------------------------------------------------------------ 5. pumping by a second wallet
@@ -453,11 +614,13 @@ def test_pumping__through_a_second_wallet_at_an_inflated_price__moves_the_score_
 
     pumped_stats, honest_stats = stats_of(router, provider, model_id), stats_of(router, provider2, model_id)
     assert pumped_stats == honest_stats
-    pay = INFLATED_PRICE * seconds
-    assert pumped_stats["earnings"] == sessions * min(pay, stake * seconds // DAY)
-    assert stake * seconds // DAY < pay  # the cap binds: 4.166 MOR counted of 36 MOR paid
-    assert pumped_stats["earnings"] < sessions * pay
-    assert pumped_stats["weight"] == sessions * session_weight(stake, seconds)
+    pay, weight = INFLATED_PRICE * seconds, session_weight(stake, seconds)
+    assert weight == stake // 10**15 * seconds < MAX_SESSION_WEIGHT  # 100 MOR for an hour: not capped
+    # Counted earnings: the session's MOR-seconds per day, min(pay, weight x 1e15 / 1 day).
+    assert pumped_stats["earnings"] == sessions * counted_earnings(pay, weight)
+    assert weight * 10**15 // DAY == stake * seconds // DAY < pay  # the cap binds: 4.166 MOR counted of 36 MOR paid
+    assert pumped_stats["earnings"] == sessions * (weight * 10**15 // DAY) < sessions * pay
+    assert pumped_stats["weight"] == sessions * weight
     after_pumped, after_honest = _check_mirror(reputation, pumped), _check_mirror(reputation, honest)
     assert after_pumped == after_honest
     print(

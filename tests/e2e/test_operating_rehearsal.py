@@ -167,6 +167,14 @@ def test_rehearsal__a_newcomer_with_a_keyfile__deploys_and_runs_a_market_day_in_
     move_a_day(node)
     kept = ok(ape(env, "run", "keeper", "--account", KEEPER))
     assert "1 expired session(s) closed" in kept
+    # v3: the keeper's close left the verdict to the consumer, who gives it late, once.
+    second_session = json.loads(second.read_text())["sessionId"]
+    rated = ok(ape(env, "run", "consumer", "close", second_session, "--account", CONSUMER))
+    assert rated.startswith(f"rated {second_session}, closed at ") and rated.rstrip().endswith(
+        "by someone else: disputed"
+    )
+    again = ape(env, "run", "consumer", "close", second_session, "--account", CONSUMER)
+    assert again.returncode == 1 and "the session was already rated: disputed" in again.stderr
 
     claimed = ok(ape(env, "run", "provider", "claim", "--account", PROVIDER))
     assert claimed.startswith("claimed ") and "still owed 0 MOR" in claimed

@@ -8,6 +8,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import ape
 import click
 import pytest
 from ape import chain
@@ -17,7 +18,8 @@ from click.testing import CliRunner
 from mor_market import operations as ops
 from mor_market.cli import describe_error, one_line_errors
 from mor_market.constants import MOR
-from mor_market.ranking import BALANCED
+from mor_market.ranking import BALANCED, MIN_RATED_SECONDS, VERDICT_WINDOW
+from mor_market.readable import stats_view
 
 SCRIPTS = Path(__file__).parents[2] / "scripts"
 
@@ -120,6 +122,60 @@ def test_operations__keeper__closes_only_expired_sessions_within_its_limit(
     state = ops.market_status(protocol)
     assert state["router"]["total_locked"] == protocol.router.totalLocked()
     assert state["pool"]["total_owed"] == protocol.pool.owed(protocol.marketplace.bid(bid).provider)
+
+
+def test_operations__late_verdict__is_given_once_on_a_session_someone_else_closed_within_its_window(
+    protocol, bid, registered_provider, model_id, consumer, open_session, keeper, funded_pool
+):
+    """v3: after a close by anyone but the consumer, `rate_session` gives the consumer's verdict
+    late; `late_verdict_refusal` says beforehand why the router would refuse it (open, too short to
+    rate, already rated, window closed), and the readable statistics' shares count only the
+    rated weight."""
+    router = protocol.router
+    short, rated, forgotten = (open_session(consumer, bid, 1_000 * MOR) for _ in range(3))
+    assert ops.late_verdict_refusal(protocol, rated).startswith("the session is still open")
+
+    # The provider closes one after 599 s: paid, and it rates nothing, late or not.
+    chain.pending_timestamp = router.session(short).openedAt + MIN_RATED_SECONDS - 1
+    ops.close_session(protocol, registered_provider, short)
+    assert ops.late_verdict_refusal(protocol, short) == (
+        "the session provided 599 s, fewer than the 600 s a session needs to rate"
+    )
+    with ape.reverts(router.SessionNotRatable):
+        ops.rate_session(protocol, consumer, short)
+
+    # The keeper closes the other two at their end; the consumer completes one with a receipt.
+    ends = max(router.session(s).endsAt for s in (rated, forgotten))
+    chain.pending_timestamp = ends + 1
+    assert sorted(s for s, _ in ops.close_expired(protocol, keeper, 0, 10)) == sorted((rated, forgotten))
+    assert ops.late_verdict_refusal(protocol, rated) is None
+    receipt = json.loads(
+        json.dumps(ops.sign_receipt(protocol, registered_provider, rated, 250, 40, chain.pending_timestamp + 600))
+    )
+    with pytest.raises(ValueError, match="the receipt is for session"):
+        ops.rate_session(protocol, consumer, forgotten, receipt)
+    event = ops.rate_session(protocol, consumer, rated, receipt).decode_logs(router.SessionRated)[0]
+    assert (event.verdict, event.ttftMs, event.tokensPerSecond, event.closedEarly) == (1, 250, 40, False)
+    assert ops.late_verdict_refusal(protocol, rated) == "the session was already rated: completed"
+    assert ops.session_details(protocol, rated)["verdict"] == "completed"
+    assert ops.session_details(protocol, forgotten)["verdict"] == "none"
+
+    # The other was never rated: 24 hours after its close the window has closed.
+    window_end = router.session(forgotten).closedAt + VERDICT_WINDOW
+    assert ops.late_verdict_refusal(protocol, forgotten, now=window_end) is None
+    assert ops.late_verdict_refusal(protocol, forgotten, now=window_end + 1) == (
+        f"the verdict window closed at {window_end}, 24 hours after the close"
+    )
+    chain.pending_timestamp = window_end + 1
+    with ape.reverts(router.VerdictWindowClosed):
+        ops.rate_session(protocol, consumer, forgotten)
+
+    # Two sessions served and one rated (completed): the shares are of the rated weight only.
+    stats = router.stats(registered_provider, model_id)
+    assert stats.weight == 2 * stats.completedWeight > 0
+    view = stats_view(stats)
+    assert view["rated_weight_mmor_seconds"] == stats.completedWeight
+    assert (view["completed_share"], view["disputed_share"], view["closed_early_share"]) == (1.0, 0.0, 0.0)
 
 
 def test_describe_error__raw_revert_data_of_a_custom_error__is_decoded_with_its_arguments():

@@ -1,5 +1,7 @@
 """`ape run consumer chat`: one command ranks the bids, gets an approval from the provider's node,
-opens with a permit, chats with signed requests and closes with the node's receipt; JSON on stdout."""
+opens with a permit, chats with signed requests and closes with the node's receipt; JSON on stdout.
+v3: a session rates only from MIN_RATED_SECONDS (10 minutes) provided, so here each answer takes
+five minutes of the test chain's time."""
 
 from __future__ import annotations
 
@@ -7,7 +9,11 @@ import importlib.util
 import json
 from pathlib import Path
 
+from ape import chain
+
 from mor_market.cli import network_key
+from mor_market.client import Consumer
+from mor_market.ranking import MIN_RATED_SECONDS
 from mor_market.record import ATTRIBUTES
 from tests.node.conftest import MODEL
 
@@ -31,6 +37,14 @@ def test_consumer_chat__through_a_running_node__prints_answers_measurements_and_
     }
     (tmp_path / f"{network_key()}.json").write_text(json.dumps({"contracts": contracts}))
     monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
+    chat = Consumer.chat
+
+    def five_minutes_each(self, *args, **kwargs):
+        answer = chat(self, *args, **kwargs)
+        chain.pending_timestamp += MIN_RATED_SECONDS // 2
+        return answer
+
+    monkeypatch.setattr(Consumer, "chat", five_minutes_each)
 
     # The command runs on the chain this test is connected to (its callback, inside its click
     # context), not on a new fork as `ape run` would start.
@@ -45,4 +59,7 @@ def test_consumer_chat__through_a_running_node__prints_answers_measurements_and_
     assert out["verdict"] == "completed" and out["endpoint"] == online["endpoint"]
     assert [a["prompt"] for a in out["answers"]] == ["hello", "again"] and out["answers"][0]["tokens"] == 8
     assert out["receipt"]["requests"] == 2 and out["stake"] == "10000 MOR"
-    assert router.session(int(out["sessionId"], 16)).closedAt > 0
+    session = router.session(int(out["sessionId"], 16))
+    assert session.closedAt > 0 and session.verdict == 1  # completed
+    assert out["secondsProvided"] >= MIN_RATED_SECONDS and out["unrated"] is None
+    assert out["recorded"] == {"ttftMs": out["receipt"]["ttftMs"], "tokensPerSecond": out["receipt"]["tokensPerSecond"]}
