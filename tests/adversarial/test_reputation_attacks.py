@@ -37,15 +37,13 @@ components, 3 decimals) so the figures can be quoted; every assertion is exact.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import ape
 import pytest
-from ape import accounts, chain
+from ape import chain
 
 from mor_market.constants import DAY, MOR
-from mor_market.ids import session_id
 from mor_market.ranking import (
     BALANCED,
     MAX_SESSION_WEIGHT,
@@ -58,6 +56,7 @@ from mor_market.ranking import (
     score,
     session_weight,
 )
+from tests.adversarial.conftest import next_day
 from tests.conftest import PRICE
 from tests.unit.session_router.conftest import DIRECT, HOUR, STATS_FIELDS, STIPEND, stats_of
 from tests.utils.checks import check_conservation
@@ -75,19 +74,11 @@ SCORED_FIELDS = (
     "tpsWeighted",
 )
 
-_nonces = itertools.count(1)
-
-
 # ------------------------------------------------------------------ helpers
 
 
 def _fmt(value: int) -> str:
     return f"{value / 10**18:.3f}"
-
-
-def _next_day(at: int | None = None) -> int:
-    at = chain.pending_timestamp if at is None else at
-    return (at // DAY + 1) * DAY
 
 
 def _delta(after: dict[str, int], before: dict[str, int], names: tuple[str, ...] = STATS_FIELDS) -> dict[str, int]:
@@ -109,107 +100,6 @@ def _check_mirror(reputation: Any, bid: int) -> int:
     return on_chain
 
 
-def _open(
-    router: Any, mor: Any, sign_approval: Any, consumer: Any, bid: int, stake: int, mode: int, signed_by: Any, at: int
-) -> int:
-    """Opens a session at exactly `at` with a fresh approval signed by `signed_by`."""
-    nonce = next(_nonces)
-    deadline = at + HOUR
-    approval = sign_approval(signed_by, bid, consumer.address, nonce, deadline)
-    chain.pending_timestamp = at  # the approval's block too, so `at` is never in the past
-    mor.approve(router, stake, sender=consumer)
-    chain.pending_timestamp = at
-    tx = router.openSession(bid, nonce, deadline, stake, mode, approval, sender=consumer)
-    assert tx.timestamp == at
-    return session_id(consumer.address, nonce)
-
-
-def _close(
-    router: Any,
-    sign_receipt: Any,
-    session: int,
-    sender: Any,
-    at: int,
-    receipt: tuple[int, int] | None = None,
-    signed_by: Any = None,
-) -> Any:
-    """Closes at exactly `at`, with a receipt (ttft ms, tps) signed by `signed_by` if given."""
-    chain.pending_timestamp = at
-    if receipt is None:
-        tx = router.closeSession(session, sender=sender)
-    else:
-        deadline = at + 600
-        signature = sign_receipt(signed_by, session, *receipt, deadline)
-        tx = router.closeSessionWithReceipt(session, *receipt, deadline, signature, sender=sender)
-    assert tx.timestamp == at
-    return tx.decode_logs(router.SessionClosed)[0]
-
-
-def _rate(
-    router: Any,
-    sign_receipt: Any,
-    session: int,
-    sender: Any,
-    at: int,
-    receipt: tuple[int, int] | None = None,
-    signed_by: Any = None,
-) -> Any:
-    """The consumer's late verdict at exactly `at`: completed with a receipt (ttft ms, tps)
-    signed by `signed_by` if given, else disputed. Returns its `SessionRated` event."""
-    chain.pending_timestamp = at
-    if receipt is None:
-        tx = router.rateSession(session, sender=sender)
-    else:
-        deadline = at + 600
-        signature = sign_receipt(signed_by, session, *receipt, deadline)
-        tx = router.rateSessionWithReceipt(session, *receipt, deadline, signature, sender=sender)
-    assert tx.timestamp == at
-    return tx.decode_logs(router.SessionRated)[0]
-
-
-@pytest.fixture
-def wallets(give_mor):
-    """Fresh funded wallets: `wallets(n, mor_each)` gives n new accounts with gas and MOR."""
-
-    def _wallets(n: int, mor_each: int) -> list[Any]:
-        made = []
-        for _ in range(n):
-            account = accounts.test_accounts.generate_test_account()
-            chain.provider.set_balance(account.address, 10**21)
-            give_mor(account, mor_each)
-            made.append(account)
-        return made
-
-    return _wallets
-
-
-@pytest.fixture
-def reputation(protocol):
-    return protocol.reputation
-
-
-@pytest.fixture
-def kit(router, mor, sign_approval, sign_receipt):
-    """open(consumer, bid, stake, mode, signed_by, at), close(session, sender, at, receipt,
-    signed_by) and the late verdict rate(session, sender, at, receipt, signed_by) at exact
-    timestamps."""
-
-    class Kit:
-        @staticmethod
-        def open(consumer, bid, stake, mode, signed_by, at):
-            return _open(router, mor, sign_approval, consumer, bid, stake, mode, signed_by, at)
-
-        @staticmethod
-        def close(session, sender, at, receipt=None, signed_by=None):
-            return _close(router, sign_receipt, session, sender, at, receipt, signed_by)
-
-        @staticmethod
-        def rate(session, sender, at, receipt=None, signed_by=None):
-            return _rate(router, sign_receipt, session, sender, at, receipt, signed_by)
-
-    return Kit
-
-
 def _honest_history(kit: Any, consumer: Any, bid: int, signed_by: Any, start: int, sessions: int = 3) -> int:
     """`sessions` direct sessions of 1,000 MOR for an hour each, closed by `consumer` with a
     receipt of (500 ms, 40 tps): a veteran with real completed sessions (each weighs
@@ -229,7 +119,7 @@ def test_pumping__by_the_providers_own_wallet_and_its_signer__is_refused_in_stip
     protocol, router, marketplace, reputation, kit, sign_receipt, provider, signer, consumer, bid, model_id
 ):
     marketplace.setSigner(signer, sender=provider)
-    start = _next_day() + 1_000
+    start = next_day() + 1_000
     at = _honest_history(kit, consumer, bid, signer, start)
     before_stats, before_score = stats_of(router, provider, model_id), _check_mirror(reputation, bid)
 
@@ -271,7 +161,7 @@ def test_pumping__by_the_providers_own_wallet_and_its_signer__is_refused_in_stip
 def test_griefing__ten_wallets_opening_and_closing_in_the_same_second_without_receipt__change_nothing(
     protocol, router, reputation, kit, wallets, provider, consumer, bid, model_id, funded_pool
 ):
-    start = _next_day() + 1_000
+    start = next_day() + 1_000
     at = _honest_history(kit, consumer, bid, provider, start)
     before_stats, before_score = stats_of(router, provider, model_id), _check_mirror(reputation, bid)
 
@@ -303,7 +193,7 @@ def twin_veterans(register_provider, post_bid, provider, provider2, consumer, co
     register_provider(provider2, 1_000 * MOR)
     bid1 = post_bid(provider, model_id, INFLATED_PRICE)
     bid2 = post_bid(provider2, model_id, INFLATED_PRICE)
-    at = _next_day() + 1_000
+    at = next_day() + 1_000
     for _ in range(3):
         s1 = kit.open(consumer, bid1, 1_000 * MOR, DIRECT, provider, at)
         s2 = kit.open(consumer2, bid2, 1_000 * MOR, DIRECT, provider2, at)
@@ -409,7 +299,7 @@ def preempt_outcomes(router, marketplace, reputation, kit, provider, signer, con
     event, the session's verdict)}), the event being `SessionClosed` of a close and
     `SessionRated` of a late verdict."""
     marketplace.setSigner(signer, sender=provider)
-    at = _honest_history(kit, consumer, bid, signer, _next_day() + 1_000)
+    at = _honest_history(kit, consumer, bid, signer, next_day() + 1_000)
     s = kit.open(consumer, bid, 1_000 * MOR, DIRECT, signer, at)
     assert router.session(s).endsAt > at + CLOSE_AFTER
     before = (stats_of(router, provider, model_id), _check_mirror(reputation, bid), _components(reputation, bid))
@@ -551,7 +441,7 @@ def test_preempting__nobody_but_the_consumer__gives_the_verdict_or_changes_it(
     is refused (`SessionAlreadyRated`). The window runs from the pre-empting close, so closing
     first does not shorten it."""
     marketplace.setSigner(signer, sender=provider)
-    at = _honest_history(kit, consumer, bid, signer, _next_day() + 1_000)
+    at = _honest_history(kit, consumer, bid, signer, next_day() + 1_000)
     s = kit.open(consumer, bid, 1_000 * MOR, DIRECT, signer, at)
     kit.close(s, provider, at + CLOSE_AFTER, (1, 100_000), signer)
     unrated = stats_of(router, provider, model_id)
@@ -602,7 +492,7 @@ def test_pumping__through_a_second_wallet_at_an_inflated_price__moves_the_score_
     assert _check_mirror(reputation, honest) == before
 
     stake, seconds, sessions = 100 * MOR, HOUR, 5
-    at = _next_day() + 1_000
+    at = next_day() + 1_000
     for _ in range(sessions):
         s1 = kit.open(stranger, pumped, stake, DIRECT, provider, at)
         s2 = kit.open(consumer, honest, stake, DIRECT, provider2, at)
@@ -657,7 +547,7 @@ def test_farming__by_the_provider_its_signer_or_a_second_wallet__draws_at_most_t
     honest = post_bid(provider2, model_id, PRICE)
     stake = 1_000 * MOR
     farmer, consumer = wallets(2, stake)  # the provider's second wallet; an unrelated consumer
-    start = _next_day() + 1_000
+    start = next_day() + 1_000
 
     for wallet in (provider, signer):
         with ape.reverts(router.SelfDealtStipend, bidId=farmed, consumer=wallet.address):
@@ -677,7 +567,7 @@ def test_farming__by_the_provider_its_signer_or_a_second_wallet__draws_at_most_t
         kit.close(s, w, half)
     second = [kit.open(w, b, mor.balanceOf(w), STIPEND, sig, half) for w, b, sig in pairs]
     end = router.session(second[0]).endsAt
-    assert end == router.session(second[1]).endsAt and end < _next_day(start)
+    assert end == router.session(second[1]).endsAt and end < next_day(start)
     for (w, _, _), s in zip(pairs, second, strict=True):
         kit.close(s, w, end)
         assert mor.balanceOf(w) == 0  # everything used today is held until tomorrow
@@ -692,7 +582,7 @@ def test_farming__by_the_provider_its_signer_or_a_second_wallet__draws_at_most_t
     assert farmed_credit == honest_credit
     assert 0 < farmed_credit <= fair
     # As in v1, the stake itself comes back whole (the next day): the bound is on the stipend.
-    chain.pending_timestamp = _next_day(end) + 60
+    chain.pending_timestamp = next_day(end) + 60
     for w in (farmer, consumer):
         router.withdrawHeld(sender=w)
         assert mor.balanceOf(w) == stake
