@@ -15,6 +15,7 @@ import {SurplusSweep} from "./governance/SurplusSweep.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {ISessionRouter} from "./interfaces/ISessionRouter.sol";
+import {CompletedStats} from "./libraries/CompletedStats.sol";
 import {Days} from "./libraries/Days.sol";
 import {SessionIds} from "./libraries/SessionIds.sol";
 import {SessionMath} from "./libraries/SessionMath.sol";
@@ -42,11 +43,11 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     uint256 public constant MIN_TOKENS_PER_SECOND = 1;
     uint256 public constant MAX_TOKENS_PER_SECOND = 100_000;
     /// @notice The stake unit of a statistic's weight: weights are `floor(stake / 1e15) *
-    /// seconds`, milli-MOR-seconds, so 72-bit sums cannot overflow (the whole MOR supply at
-    /// stake on one pair for 3,500 years stays below 2^72).
+    /// seconds`, milli-MOR-seconds (capped at `MAX_SESSION_WEIGHT`).
     uint256 public constant WEIGHT_UNIT = 1e15;
-    /// @notice A session's pay counts towards `earnings` at most `stake * seconds / 1 day`: a
-    /// provider cannot show more earnings than the MOR-seconds behind them, whatever its price.
+    /// @notice A session's pay counts towards `earnings` at most `weight * WEIGHT_UNIT / 1 day`
+    /// (its capped MOR-seconds per day, at most 10 MOR): a provider cannot show more earnings
+    /// than the MOR-seconds behind them, whatever its price.
     uint256 public constant EARNINGS_PERIOD = 1 days;
     /// @notice A session rates (moves any input of any score) only if it provided at least 10
     /// minutes: a score moves with time, and time cannot be skipped by renting a large stake for
@@ -93,10 +94,28 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
         uint96 totalLocked;
     }
 
+    /// @dev A pair's statistics in storage (`stats` shows them as `Stats`): three slots, each
+    /// written by one kind of event, so that a close or a verdict touches as few as it can.
+    /// [weight 64 | secondsProvided 64 | earnings 96]: every close of a session that rates.
+    /// [disputedWeight 64 | closedEarlyWeight 64 | disputed 32]: disputes, sessions cut short.
+    /// `completed`: completed verdicts, packed by `CompletedStats` into one word.
+    /// Wide enough for any reachable history: a session weighs less than 2^30 and counts at most
+    /// 10 MOR (< 2^64 wei) of earnings, and a pair would need over 2^32 sessions, each a
+    /// transaction, to fill any field (weight sums < 2^62 per 2^32 sessions, earnings < 2^96).
+    struct StatsRecord {
+        uint64 weight;
+        uint64 secondsProvided;
+        uint96 earnings;
+        uint64 disputedWeight;
+        uint64 closedEarlyWeight;
+        uint32 disputed;
+        uint256 completed;
+    }
+
     mapping(uint256 sessionId => Session) private _sessions;
     mapping(address consumer => Hold) private _holds;
-    // slither-disable-next-line uninitialized-state -- written through a storage pointer in _record
-    mapping(address provider => mapping(uint32 modelId => Stats)) private _stats;
+    // slither-disable-next-line uninitialized-state -- written through storage pointers in _recordClose and _rate
+    mapping(address provider => mapping(uint32 modelId => StatsRecord)) private _stats;
     Params private _params;
 
     constructor(IERC20 mor_, IMarketplace marketplace_, IComputePool pool_, address owner_)
@@ -266,14 +285,14 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
 
     /// @inheritdoc ISessionRouter
     function stats(address provider, uint32 modelId) external view returns (Stats memory) {
-        return _stats[provider][modelId];
+        return _statsOf(_stats[provider][modelId]);
     }
 
     /// @inheritdoc ISessionRouter
     function statsOf(address[] calldata providers, uint32 modelId) external view returns (Stats[] memory result) {
         result = new Stats[](providers.length);
         for (uint256 i = 0; i < providers.length; ++i) {
-            result[i] = _stats[providers[i]][modelId];
+            result[i] = _statsOf(_stats[providers[i]][modelId]);
         }
     }
 
@@ -572,7 +591,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
             m.verdict = Verdict.None;
             return 0;
         }
-        Stats storage st = _stats[m.provider][m.modelId];
+        StatsRecord storage st = _stats[m.provider][m.modelId];
         _recordServed(st, weight, secondsProvided, pay);
         if (m.verdict != Verdict.None) {
             _recordVerdict(st, weight, m.verdict, m.closedAt < m.endsAt, ttftMs, tokensPerSecond);
@@ -580,45 +599,66 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     }
 
     /// @dev What every session that rates adds at its close, whoever closes it: its weight, its
-    /// seconds and its pay, counted at most as the (capped) MOR-seconds behind it per day.
-    function _recordServed(Stats storage st, uint256 weight, uint256 secondsProvided, uint256 pay) private {
+    /// seconds and its pay, counted at most as the (capped) MOR-seconds behind it per day. One
+    /// slot, written once.
+    function _recordServed(StatsRecord storage st, uint256 weight, uint256 secondsProvided, uint256 pay) private {
         // weight <= MAX_SESSION_WEIGHT < 2^30, so the product cannot overflow.
         uint256 counted = Math.min(pay, (weight * WEIGHT_UNIT) / EARNINGS_PERIOD);
-        // Cannot overflow for any reachable history: a weight is below 2^30 per session, and
-        // every weight sum is bounded by the whole MOR supply (< 2^36 milli-MOR) at stake for the
-        // time elapsed (< 2^72 for 3,500 years); counted earnings are at most 10 MOR (< 2^64) per
-        // session; seconds grow by at most 7 days per transaction.
+        // Cannot overflow for any reachable history (see StatsRecord); seconds grow by at most
+        // 7 days per transaction.
         unchecked {
-            st.weight += uint72(weight);
-            st.secondsProvided += uint64(secondsProvided);
-            st.earnings += uint112(counted);
+            (st.weight, st.secondsProvided, st.earnings) = (
+                st.weight + uint64(weight),
+                st.secondsProvided + uint64(secondsProvided),
+                st.earnings + uint96(counted)
+            );
         }
     }
 
     /// @dev The consumer's verdict on a session of `weight` (> 0): completed (its measurements
-    /// count) or disputed; and cut short if it was closed before its end.
+    /// count) or disputed; and cut short if it was closed before its end. A completed verdict
+    /// writes one slot (two if cut short), a dispute one.
     function _recordVerdict(
-        Stats storage st,
+        StatsRecord storage st,
         uint256 weight,
         Verdict verdict,
         bool closedEarly,
         uint32 ttftMs,
         uint32 tokensPerSecond
     ) private {
-        // Cannot overflow: as in `_recordServed`; weighted measurement sums are below 2^72 x 2^20,
-        // and counts grow by one per transaction.
+        // Cannot overflow for any reachable history (see StatsRecord and CompletedStats); the
+        // receipt's bounds were checked before.
         unchecked {
             if (verdict == Verdict.Completed) {
-                st.completedWeight += uint72(weight);
-                ++st.completed;
-                st.ttftWeighted += uint112(weight * ttftMs);
-                st.tpsWeighted += uint112(weight * tokensPerSecond);
+                st.completed = CompletedStats.add(st.completed, weight, ttftMs, tokensPerSecond);
+                if (closedEarly) st.closedEarlyWeight += uint64(weight);
             } else {
-                st.disputedWeight += uint72(weight);
-                ++st.disputed;
+                (st.disputedWeight, st.closedEarlyWeight, st.disputed) = (
+                    st.disputedWeight + uint64(weight),
+                    closedEarly ? st.closedEarlyWeight + uint64(weight) : st.closedEarlyWeight,
+                    st.disputed + 1
+                );
             }
-            if (closedEarly) st.closedEarlyWeight += uint72(weight);
         }
+    }
+
+    /// @dev A pair's statistics as `stats` shows them.
+    function _statsOf(StatsRecord storage st) private view returns (Stats memory view_) {
+        (uint256 completedWeight, uint256 ttftWeighted, uint256 tpsWeighted, uint256 completed) =
+            CompletedStats.unpack(st.completed);
+        // Every field fits its wider `Stats` type (see StatsRecord and CompletedStats).
+        view_ = Stats({
+            weight: st.weight,
+            completedWeight: uint72(completedWeight),
+            disputedWeight: st.disputedWeight,
+            disputed: st.disputed,
+            closedEarlyWeight: st.closedEarlyWeight,
+            secondsProvided: st.secondsProvided,
+            earnings: st.earnings,
+            ttftWeighted: uint112(ttftWeighted),
+            tpsWeighted: uint112(tpsWeighted),
+            completed: uint32(completed)
+        });
     }
 
     /// @dev The rest of `quote` once the bid is read and the mode valid: self-dealing, the

@@ -53,16 +53,15 @@ interface ISessionRouter is ISurplusSweep {
     /// measurements count), without one disputed. A session never rated is in no rate and no
     /// mean. `closedEarlyWeight`: rated sessions closed before their end (by the consumer, the
     /// provider or its signer: cut short).
-    /// Slots: [weight | completedWeight | disputedWeight | disputed],
-    /// [closedEarlyWeight | secondsProvided | earnings], [ttftWeighted | tpsWeighted | completed].
+    /// The router stores them packed in three slots (SessionRouter.StatsRecord); this is the view.
     struct Stats {
         uint72 weight; // every recorded session
-        uint72 completedWeight; // closed by the consumer with a receipt
-        uint72 disputedWeight; // closed by the consumer without a receipt
+        uint72 completedWeight; // rated completed by the consumer (its close or its late verdict)
+        uint72 disputedWeight; // rated disputed by the consumer (its close or its late verdict)
         uint32 disputed; // number of disputed sessions
         uint72 closedEarlyWeight; // rated, and closed before the end
         uint64 secondsProvided; // seconds provided, unweighted
-        uint112 earnings; // pay counted at most `stake * seconds / 1 day` per session, MOR wei
+        uint112 earnings; // pay counted at most `weight * 1e15 / 1 day` per session, MOR wei
         uint112 ttftWeighted; // sum of weight x time to first token (ms) of completed sessions
         uint112 tpsWeighted; // sum of weight x tokens per second of completed sessions
         uint32 completed; // number of completed sessions
