@@ -497,11 +497,13 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         return signer == address(0) ? provider_ : signer;
     }
 
-    /// @dev Whether the whitelist is on and `provider_` is not on it: its bids are unusable.
+    /// @dev Only the model registry opens and closes a model's market (its owner's exit and a
+    /// name registered again).
     function _requireModelRegistry() private view {
         if (msg.sender != address(models)) revert NotModelRegistry(msg.sender);
     }
 
+    /// @dev Whether the whitelist is on and `provider_` is not on it: its bids are unusable.
     function _isSuspended(address provider_) private view returns (bool) {
         return _params.whitelistEnabled && !_whitelist[provider_];
     }

@@ -97,7 +97,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         emit ModelRegistered(modelId, msg.sender, canonicalName, contentId, tags, stake);
 
         // The bids still active on a reclaimed name become usable again: deregistering and
-        // registering again changes nothing for the providers.
+        // registering again changes nothing for the providers. The marketplace is told after
+        // the record is complete and the event out, as at deregistration; the stake comes last.
         if (reclaimed) marketplace.reopenModel(modelId);
         if (stake > 0) mor.safeTransferFrom(msg.sender, address(this), stake);
     }
