@@ -41,7 +41,8 @@ interface IModelRegistry is ISurplusSweep {
     /// @notice `caller` is not the owner of model `modelId`.
     error NotModelOwner(uint32 modelId, address caller);
 
-    /// @notice A model was registered.
+    /// @notice A model was registered, or a deregistered model's name was registered again: then
+    /// `modelId` is that model's, with its new owner, content id, tags and stake.
     event ModelRegistered(
         uint32 indexed modelId, address indexed owner, string name, bytes32 contentId, bytes32[] tags, uint256 stake
     );
