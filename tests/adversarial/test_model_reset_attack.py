@@ -18,13 +18,8 @@ from ape.exceptions import ContractLogicError
 
 from mor_market.constants import MOR
 from mor_market.ranking import BALANCED
-from tests.adversarial.test_reputation_attacks import (  # noqa: F401 (kit and reputation are fixtures)
-    _fmt,
-    _honest_history,
-    _next_day,
-    kit,
-    reputation,
-)
+from tests.adversarial.conftest import next_day
+from tests.adversarial.test_reputation_attacks import _fmt, _honest_history
 from tests.conftest import PRICE
 from tests.unit.session_router.conftest import stats_of
 from tests.utils.checks import check_conservation
@@ -46,7 +41,7 @@ def _usable(marketplace, model_id: int, bids: list[int]) -> int:
     return usable
 
 
-def _figures(router, marketplace, reputation, model_id: int, providers: list, bids: list[int]) -> dict:  # noqa: F811
+def _figures(router, marketplace, reputation, model_id: int, providers: list, bids: list[int]) -> dict:
     return {
         "usable": _usable(marketplace, model_id, bids),
         "stats": [stats_of(router, p, model_id) for p in providers],
@@ -59,8 +54,8 @@ def test_reset__deregistering_and_registering_the_name_again__keeps_the_id_the_b
     router,
     marketplace,
     model_registry,
-    reputation,  # noqa: F811
-    kit,  # noqa: F811
+    reputation,
+    kit,
     register_provider,
     post_bid,
     model_owner,
@@ -71,7 +66,7 @@ def test_reset__deregistering_and_registering_the_name_again__keeps_the_id_the_b
     bid,
 ):
     # A veteran (three completed hour-long sessions) and a newcomer, both bidding on the model.
-    _honest_history(kit, consumer, bid, provider, _next_day() + 1_000)
+    _honest_history(kit, consumer, bid, provider, next_day() + 1_000)
     register_provider(provider2, BID_STAKE)
     newcomer = post_bid(provider2, model_id, PRICE)
     providers, bids = [provider, provider2], [bid, newcomer]
