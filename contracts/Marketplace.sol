@@ -86,7 +86,8 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
     /// @dev A provider's active bids by model id, at positions 0 .. activeBids - 1 (slots past
     /// the end keep stale ids on purpose: the next bid then rewrites a non-zero slot).
     mapping(address provider => mapping(uint256 position => uint32 modelId)) private _providerModels;
-    /// @dev Models their owner deregistered: their bids open no session and are not listed.
+    /// @dev Models their owner deregistered: their bids open no session and are not listed,
+    /// until the name is registered again (the model keeps its id) and the flag is cleared.
     mapping(uint32 modelId => bool) private _closedModels;
     mapping(address account => bool) private _whitelist;
     Params private _params;
@@ -229,9 +230,19 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
 
     /// @inheritdoc IMarketplace
     function closeModel(uint32 modelId) external {
-        if (msg.sender != address(models)) revert NotModelRegistry(msg.sender);
+        _requireModelRegistry();
         _closedModels[modelId] = true;
         emit ModelClosed(modelId);
+    }
+
+    /// @inheritdoc IMarketplace
+    function reopenModel(uint32 modelId) external {
+        _requireModelRegistry();
+        // Closing left the bids in their lists (only their providers may have deleted some
+        // since): clearing the flag is all it takes for the ones still active to be usable and
+        // listed again, in O(1) whatever their number.
+        _closedModels[modelId] = false;
+        emit ModelReopened(modelId);
     }
 
     // ---------------------------------------------------------------- governance
@@ -486,12 +497,18 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
         return signer == address(0) ? provider_ : signer;
     }
 
+    /// @dev Only the model registry opens and closes a model's market (its owner's exit and a
+    /// name registered again).
+    function _requireModelRegistry() private view {
+        if (msg.sender != address(models)) revert NotModelRegistry(msg.sender);
+    }
+
     /// @dev Whether the whitelist is on and `provider_` is not on it: its bids are unusable.
     function _isSuspended(address provider_) private view returns (bool) {
         return _params.whitelistEnabled && !_whitelist[provider_];
     }
 
-    /// @dev The bidders a model's listings page over: none once the model is closed (model id 0
+    /// @dev The bidders a model's listings page over: none while the model is closed (model id 0
     /// is never registered, so its list is always empty).
     function _listedBidders(uint32 modelId) private view returns (address[] storage bidders) {
         bidders = _modelBidders[_closedModels[modelId] ? 0 : modelId];

@@ -17,7 +17,9 @@ import {ModelNames} from "./libraries/ModelNames.sol";
 /// @title ModelRegistry
 /// @notice Models that providers bid for (PROTOCOL.md §2). Anyone registers a model; its owner
 /// updates the metadata and may always deregister it, getting the stake back at once whatever
-/// others bid: deregistering closes the model's market in the marketplace in O(1).
+/// others bid: deregistering closes the model's market in the marketplace in O(1). Names are
+/// unique by their look-alike skeleton (ModelNames), and a name keeps its model id for good:
+/// registering a freed name again gives back the same id and reopens its market.
 /// Governance sets the minimum stake and may pause new registrations; it can never move a stake.
 contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep {
     using SafeERC20 for IERC20;
@@ -51,8 +53,10 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     }
 
     mapping(uint32 modelId => ModelRecord) private _models;
-    /// @dev The active model holding each canonical name, by `ModelNames.key`.
-    mapping(bytes32 nameKey => uint32 modelId) private _modelIdByName;
+    /// @dev The model of each skeleton, by `ModelNames.key`: written when a skeleton is first
+    /// registered and never deleted, so a name keeps its id (and the id its bids and records)
+    /// for good. Whether the name is free is the model's `active` flag.
+    mapping(bytes32 nameKey => uint32 modelId) private _modelIdByKey;
     uint32 private _modelCount;
     uint256 private _minModelStake;
     uint256 private _totalStake;
@@ -72,23 +76,30 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     {
         string memory canonicalName = ModelNames.canonical(name);
         bytes32 nameKey = ModelNames.key(canonicalName);
-        uint32 holder = _modelIdByName[nameKey];
-        if (holder != 0) revert ModelNameTaken(canonicalName, holder, _models[holder].owner);
+        modelId = _modelIdByKey[nameKey];
+        bool reclaimed = modelId != 0;
+        if (reclaimed) _requireReclaimable(modelId, canonicalName);
         _requireValidTags(tags);
         if (stake < _minModelStake) revert ModelStakeBelowMinimum(stake, _minModelStake);
 
-        modelId = ++_modelCount;
+        if (!reclaimed) {
+            modelId = ++_modelCount;
+            _modelIdByKey[nameKey] = modelId;
+            _models[modelId].name = canonicalName;
+        }
         ModelRecord storage record = _models[modelId];
         record.owner = msg.sender;
         record.stake = SafeCast.toUint88(stake);
         record.active = true;
-        record.name = canonicalName;
         record.contentId = contentId;
         record.tags = tags;
-        _modelIdByName[nameKey] = modelId;
         _totalStake += stake;
         emit ModelRegistered(modelId, msg.sender, canonicalName, contentId, tags, stake);
 
+        // The bids still active on a reclaimed name become usable again: deregistering and
+        // registering again changes nothing for the providers. The marketplace is told after
+        // the record is complete and the event out, as at deregistration; the stake comes last.
+        if (reclaimed) marketplace.reopenModel(modelId);
         if (stake > 0) mor.safeTransferFrom(msg.sender, address(this), stake);
     }
 
@@ -109,8 +120,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         record.active = false;
         record.stake = 0;
         _totalStake -= stake;
-        // The name is free again (a name is at most 64 bytes: hashing it is O(1)).
-        delete _modelIdByName[ModelNames.key(record.name)];
+        // The name is free again because the model is inactive; its key keeps pointing at this
+        // id, so whoever registers the name next gets the same model back.
         emit ModelDeregistered(modelId, msg.sender, stake);
 
         // Bids on the model stop opening sessions; nobody's bid can hold the owner's stake.
@@ -142,7 +153,10 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
 
     /// @inheritdoc IModelRegistry
     function modelIdByName(string calldata name) external view returns (uint32) {
-        return _modelIdByName[ModelNames.key(ModelNames.canonical(name))];
+        string memory canonicalName = ModelNames.canonical(name);
+        uint32 modelId = _modelIdByKey[ModelNames.key(canonicalName)];
+        ModelRecord storage record = _models[modelId]; // model 0 is never active
+        return record.active && _sameName(record.name, canonicalName) ? modelId : 0;
     }
 
     /// @inheritdoc IModelRegistry
@@ -213,6 +227,20 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
         record = _models[modelId];
         if (!record.active) revert ModelNotActive(modelId);
         if (record.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+    }
+
+    /// @dev The model holding the skeleton of `canonicalName` may be taken over only when it is
+    /// inactive and under its own spelling: a look-alike of an active name is taken, and one of
+    /// a freed name is reserved for that name (nobody reclaims `gpt-oss-20b` as `gpt-oss-2ob`).
+    function _requireReclaimable(uint32 modelId, string memory canonicalName) private view {
+        ModelRecord storage held = _models[modelId];
+        if (held.active) revert ModelNameTaken(canonicalName, held.name, modelId, held.owner);
+        if (!_sameName(held.name, canonicalName)) revert ModelNameReserved(canonicalName, held.name, modelId);
+    }
+
+    /// @dev Whether a stored name and a canonical name are the same bytes (at most 64 each).
+    function _sameName(string storage stored, string memory canonicalName) private view returns (bool) {
+        return keccak256(bytes(stored)) == keccak256(bytes(canonicalName));
     }
 
     function _requireValidTags(bytes32[] calldata tags) private pure {

@@ -1,7 +1,8 @@
 """Canonical model names (PROTOCOL.md §2), the same grammar as contracts/libraries/ModelNames.sol:
 3 to 64 bytes of ASCII letters and digits with single separators (`-` `.` `_` `/` `:`) only
 between them, folded to lowercase (A-Z only). Invalid names raise the contract's error, with the
-same arguments."""
+same arguments. Names are unique by their skeleton, the same map of ASCII look-alikes as
+`ModelNames.skeleton`: two names with one skeleton are one name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ SEPARATORS = b"-._/:"  # bytes, as the grammar is over bytes
 
 _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _SEPARATORS = frozenset(SEPARATORS)
+
+# The stated, documented map of ASCII look-alikes (ModelNames.skeleton), on canonical names:
+# `0` -> `o`; `1` and `i` -> `l`; `m` -> `rn`; `w` -> `vv`; every separator -> `-`; every other
+# byte is itself. `m` and `w` are expanded, never `rn` / `vv` merged: an expansion does not
+# depend on its neighbours (`rnn`, `vvv`), so the map is the same applied anywhere.
+LOOK_ALIKES: dict[str, str] = {"0": "o", "1": "l", "i": "l", "m": "rn", "w": "vv"} | dict.fromkeys(
+    SEPARATORS.decode(), "-"
+)
+_SKELETON = str.maketrans(LOOK_ALIKES)
 
 
 class InvalidModelName(ValueError):
@@ -45,6 +55,12 @@ def canonical(name: str | bytes) -> str:
     return raw.decode("ascii").lower()  # ASCII only here, so lower() changes A-Z and nothing else
 
 
+def skeleton(name: str | bytes) -> str:
+    """What `name` looks like: its canonical form folded by `LOOK_ALIKES` (ModelNames.skeleton);
+    raises `InvalidModelName` as `canonical` does."""
+    return canonical(name).translate(_SKELETON)
+
+
 def key(name: str | bytes) -> bytes:
-    """The uniqueness key of `name`: keccak-256 of its canonical bytes (ModelNames.key)."""
-    return keccak(canonical(name).encode())
+    """The uniqueness key of `name`: keccak-256 of its skeleton (ModelNames.key)."""
+    return keccak(skeleton(name).encode())

@@ -131,7 +131,8 @@ def update(account_alias: str | None, model: str, content_id: str, tags: tuple[s
 @click.argument("model")
 def deregister(account_alias: str | None, model: str) -> None:
     """Deregister MODEL (owner only): the stake comes back at once, its bids stop opening
-    sessions, open sessions run on, the name becomes free."""
+    sessions, open sessions run on, the name becomes free. The name keeps the model's id:
+    whoever registers it again gets this model back, with the bids still active on it."""
     account, p = resolve_account(account_alias), load_protocol()
     model_id = _owned(p, account, model)
     with one_line_errors("model deregister"):

@@ -67,7 +67,7 @@ interface IMarketplace is ISurplusSweep {
     error WhitelistAlreadyDisabled();
     /// @notice Governance asked for more fees than the fee balance holds.
     error InsufficientFees(uint256 balance, uint256 requested);
-    /// @notice Only the model registry may close a model's market.
+    /// @notice Only the model registry may close or reopen a model's market.
     error NotModelRegistry(address caller);
 
     /// @notice A provider registered, or registered again to update its endpoint.
@@ -84,6 +84,9 @@ interface IMarketplace is ISurplusSweep {
     event BidDeleted(uint256 indexed bidId, address indexed provider, uint32 indexed modelId);
     /// @notice A model's owner deregistered it: its bids open no session and are not listed.
     event ModelClosed(uint32 indexed modelId);
+    /// @notice A deregistered model's name was registered again: its bids still active open
+    /// sessions and are listed again.
+    event ModelReopened(uint32 indexed modelId);
     /// @notice Governance put `account` on the whitelist or took it off.
     event WhitelistSet(address indexed account, bool whitelisted);
     /// @notice Governance turned the whitelist off for good.
@@ -138,6 +141,13 @@ interface IMarketplace is ISurplusSweep {
     /// deregistration. Open sessions on them run and close as usual. Model registry only.
     /// @param modelId The model.
     function closeModel(uint32 modelId) external;
+
+    /// @notice Reopens a closed model's market when its name is registered again (a name keeps
+    /// its id), in O(1): its bids still active open sessions and are listed again, and count
+    /// against their providers' deregistration again. Bids deleted while it was closed (by
+    /// their provider, or at its deregistration) stay deleted. Model registry only.
+    /// @param modelId The model.
+    function reopenModel(uint32 modelId) external;
 
     /// @notice Whitelists or un-whitelists `account`. Governance only.
     /// @param account The account.
@@ -246,14 +256,15 @@ interface IMarketplace is ISurplusSweep {
         returns (Listing[] memory listings, uint256 total);
 
     /// @notice Number of positions in a model's list of active bids: the bids that are listed,
-    /// suspended providers' included (skipped by the listings). 0 once the model is deregistered.
+    /// suspended providers' included (skipped by the listings). 0 while the model is deregistered.
     /// @param modelId The model.
     /// @return The count.
     function activeBidCountOfModel(uint32 modelId) external view returns (uint256);
 
-    /// @notice Whether the model's owner deregistered it (its market is closed for good).
+    /// @notice Whether the model's owner deregistered it (its market is closed until the name is
+    /// registered again).
     /// @param modelId The model.
-    /// @return True once closed.
+    /// @return True while closed.
     function isModelClosed(uint32 modelId) external view returns (bool);
 
     /// @notice Whether `account` is whitelisted.

@@ -26,8 +26,14 @@ interface IModelRegistry is ISurplusSweep {
     error InvalidModelNameCharacter(uint256 position, bytes1 character);
     /// @notice More than `max` tags were given.
     error TooManyTags(uint256 count, uint256 max);
-    /// @notice The name's canonical form is already the name of model `modelId`, owned by `owner`.
-    error ModelNameTaken(string canonicalName, uint32 modelId, address owner);
+    /// @notice `name` (the canonical form of the name asked for) looks like the name of active
+    /// model `holderId`, `holderName`, owned by `holderOwner`: both have the same skeleton
+    /// (ModelNames.skeleton), so they are one name.
+    error ModelNameTaken(string name, string holderName, uint32 holderId, address holderOwner);
+    /// @notice `name` (canonical) has the skeleton of `reservedName`, the name of deregistered
+    /// model `modelId`: a freed name is given back only under its own spelling, `reservedName`,
+    /// with its id and records, never under a look-alike.
+    error ModelNameReserved(string name, string reservedName, uint32 modelId);
     /// @notice The stake is below the minimum governance set for models.
     error ModelStakeBelowMinimum(uint256 stake, uint256 minimum);
     /// @notice No model has id `modelId`, or it was deregistered.
@@ -35,7 +41,8 @@ interface IModelRegistry is ISurplusSweep {
     /// @notice `caller` is not the owner of model `modelId`.
     error NotModelOwner(uint32 modelId, address caller);
 
-    /// @notice A model was registered.
+    /// @notice A model was registered, or a deregistered model's name was registered again: then
+    /// `modelId` is that model's, with its new owner, content id, tags and stake.
     event ModelRegistered(
         uint32 indexed modelId, address indexed owner, string name, bytes32 contentId, bytes32[] tags, uint256 stake
     );
@@ -47,18 +54,22 @@ interface IModelRegistry is ISurplusSweep {
     event ParameterChanged(bytes32 indexed name, uint256 value);
 
     /// @notice Registers a model owned by the caller under the canonical (lowercase) form of
-    /// `name`, locking `stake` MOR. The name is the model's for good; it becomes free again only
-    /// when the model is deregistered (a new registration then gets a new id).
+    /// `name`, locking `stake` MOR. A name keeps its id for good: registering a name whose model
+    /// was deregistered gives back that model id, with the caller as its owner, the new stake,
+    /// content id and tags, the name as first registered, and its market reopened
+    /// (`Marketplace.reopenModel`): the bids still active on it are usable again and its
+    /// records continue. A fresh name gets the next id.
     /// @dev Requirements: not paused; `name` follows the grammar of `ModelNames` (3..64 bytes of
     /// ASCII letters and digits, single `-._/:` separators between them), else
-    /// `InvalidModelNameLength` / `InvalidModelNameCharacter`; no active model holds the same
-    /// canonical name (`ModelNameTaken` names the holder); at most 8 tags;
-    /// `stake >= minModelStake`; the caller approved `stake` MOR to this contract.
+    /// `InvalidModelNameLength` / `InvalidModelNameCharacter`; no active model has a name of the
+    /// same skeleton (`ModelNameTaken` names the holder); a deregistered model's name is taken
+    /// back only in its own spelling (`ModelNameReserved` for a look-alike); at most 8 tags;
+    /// `stake >= minModelStake`; the caller approved `stake` MOR to this contract. O(1).
     /// @param name The model's name, in any case (`Qwen/Qwen3-8B` registers `qwen/qwen3-8b`).
     /// @param contentId Content id of the model files (for example the digest of an IPFS CID).
     /// @param tags Up to 8 short labels.
     /// @param stake MOR to lock, returned at deregistration.
-    /// @return modelId The model's id, stable for its whole life.
+    /// @return modelId The model's id, the name's for good.
     function registerModel(string calldata name, bytes32 contentId, bytes32[] calldata tags, uint256 stake)
         external
         returns (uint32 modelId);
@@ -73,6 +84,7 @@ interface IModelRegistry is ISurplusSweep {
     /// @notice Deregisters a model and returns its stake to the owner in the same transaction,
     /// whatever bids others have on it: its bids stop opening sessions and stop counting
     /// against their providers' deregistration; open sessions on them run and close as usual.
+    /// The name is free again, and keeps the model's id: see `registerModel`.
     /// @dev Requirements: the caller owns the active model. O(1) whatever the number of bids.
     /// @param modelId The model.
     function deregisterModel(uint32 modelId) external;
@@ -94,9 +106,10 @@ interface IModelRegistry is ISurplusSweep {
     function isActive(uint32 modelId) external view returns (bool);
 
     /// @notice The active model registered under `name`, in any case.
-    /// @dev Reverts with the grammar's errors for a malformed name.
+    /// @dev Reverts with the grammar's errors for a malformed name. Only the registered spelling
+    /// finds the model: a look-alike (same skeleton, other canonical form) gives 0.
     /// @param name The name, in any case.
-    /// @return The model id, or 0 when no active model has that name.
+    /// @return The model id, or 0 when no active model has that canonical name.
     function modelIdByName(string calldata name) external view returns (uint32);
 
     /// @notice A model's record (inactive models keep their metadata).
@@ -116,7 +129,8 @@ interface IModelRegistry is ISurplusSweep {
         view
         returns (Model[] memory page, uint256 total);
 
-    /// @notice Number of models ever registered; ids are 1..modelCount().
+    /// @notice Number of models ever registered, each under a name of its own skeleton (a name
+    /// registered again keeps its id); ids are 1..modelCount().
     /// @return The count.
     function modelCount() external view returns (uint256);
 

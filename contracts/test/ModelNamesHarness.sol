@@ -14,8 +14,16 @@ contract ModelNamesHarness {
         return ModelNames.canonical(name);
     }
 
-    /// @notice The uniqueness key of `name` as a registry computes it: ModelNames.key of
+    /// @notice The skeleton of `name` as a registry computes it: ModelNames.skeleton of
     /// ModelNames.canonical.
+    /// @param name A name in any case.
+    /// @return The skeleton (reverts as ModelNames.canonical does).
+    function skeleton(string calldata name) external pure returns (bytes memory) {
+        return ModelNames.skeleton(ModelNames.canonical(name));
+    }
+
+    /// @notice The uniqueness key of `name` as a registry computes it: ModelNames.key of
+    /// ModelNames.canonical, the keccak-256 of its skeleton.
     /// @param name A name in any case.
     /// @return The key (reverts as ModelNames.canonical does).
     function key(string calldata name) external pure returns (bytes32) {
@@ -29,6 +37,17 @@ contract ModelNamesHarness {
     function canonicalGas(string calldata name) external view returns (uint256 used) {
         used = gasleft();
         ModelNames.canonical(name);
+        used -= gasleft();
+    }
+
+    /// @notice Gas that ModelNames.skeleton uses on the canonical form of `name` inside a call,
+    /// measured as `canonicalGas` is.
+    /// @param name A valid name.
+    /// @return used The gas.
+    function skeletonGas(string calldata name) external view returns (uint256 used) {
+        string memory canonicalName = ModelNames.canonical(name);
+        used = gasleft();
+        ModelNames.skeleton(canonicalName);
         used -= gasleft();
     }
 }

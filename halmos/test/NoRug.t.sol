@@ -40,11 +40,12 @@ contract NoRugTest is Protocol {
         assertTrue(held > 0);
     }
 
-    /// @dev Every function but `deregisterModel`, whose model id is made concrete below: with a
-    /// symbolic id the name it frees is read from a symbolic slot and has a symbolic length, which
-    /// Halmos cannot hash (NotConcreteError). Whether Halmos fixes the id first depends on 1 ms
-    /// solver queries, so that error came and went with the machine's load (1 run in 3 on two busy
-    /// cores); the split makes the proof the same on every run.
+    /// @dev Every function but `deregisterModel`, whose model id is made concrete below: in v2,
+    /// with a symbolic id the name it freed was read from a symbolic slot and had a symbolic
+    /// length, which Halmos cannot hash (NotConcreteError), and whether Halmos fixed the id first
+    /// depended on 1 ms solver queries (the error came and went with the machine's load). v3
+    /// frees no name key at deregistration (a name keeps its id); the split stays, so the proof
+    /// is the same on every run whatever `deregisterModel` reads.
     function check_noRug_modelRegistry() public {
         bytes memory data = svm.createCalldata("ModelRegistry");
         vm.assume(bytes4(data) != registry.deregisterModel.selector);

@@ -124,6 +124,12 @@ def _mp_close_model(w: World, actor: Any) -> None:
         w.mp.closeModel(w.model, sender=actor)
 
 
+def _mp_reopen_model(w: World, actor: Any) -> None:
+    # Only the model registry reopens a model's market, when its name is registered again.
+    with ape.reverts(w.mp.NotModelRegistry, caller=actor.address):
+        w.mp.reopenModel(w.model, sender=actor)
+
+
 def _mp_multicall(w: World, actor: Any) -> None:
     calls = [w.mp.deleteBid.encode_input(w.bid), w.mp.withdrawFees.encode_input(actor, w.mp.totalStake())]
     with ape.reverts(w.mp.NotBidProvider, bidId=w.bid, caller=actor.address):
@@ -185,6 +191,7 @@ MARKETPLACE_CASES: dict[str, Callable[[World, Any], None]] = {
     "deleteBid": _mp_delete_bid,
     "multicall": _mp_multicall,
     "closeModel": _mp_close_model,
+    "reopenModel": _mp_reopen_model,
     "withdrawFees": _mp_withdraw_fees,
     "setWhitelisted": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setWhitelisted(w.provider, False, sender=a)),
     "disableWhitelist": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.disableWhitelist(sender=a)),

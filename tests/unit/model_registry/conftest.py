@@ -1,6 +1,7 @@
 """Fixtures of the model registry unit tests: a snapshot of everything a failed call must leave
-unchanged, metadata values, a second deployment wired to a token that can fail, and the
-ModelNames harness with exact outcomes of its calls."""
+unchanged, metadata values, a second deployment wired to a token that can fail, a staked model
+with two other providers' bids on it, and the ModelNames harness with exact outcomes of its
+calls."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from eth_abi import decode, encode
 from eth_utils import keccak, to_hex
 
 from mor_market import names
+from mor_market.constants import MOR
 from mor_market.deploy import Params, Protocol, deploy
 
 CONTENT_ID = b"\x11" * 32
 TAGS = [b"llm".ljust(32, b"\0")]
+MODEL_STAKE = 5_000 * MOR
+BID_STAKE = 100 * MOR
 
 
 def events(tx: Any, event: Any) -> list[dict[str, Any]]:
@@ -59,6 +63,15 @@ def bad_protocol(project, owner, provider, bad_token) -> Protocol:
     return deploy(project, owner, bad_token.address, Params(whitelist=(provider.address,)))
 
 
+@pytest.fixture
+def frozen_model(register_model, register_provider, provider, provider2, post_bid) -> tuple[int, list[int]]:
+    """The v1 freeze: a 5,000-MOR model with two other providers' bids on it."""
+    model_id = register_model(stake=MODEL_STAKE)
+    register_provider(provider, BID_STAKE)
+    register_provider(provider2, BID_STAKE)
+    return model_id, [post_bid(provider, model_id), post_bid(provider2, model_id)]
+
+
 # ------------------------------------------------------------------ canonical names
 
 Outcome = tuple[str, tuple[Any, ...]]
@@ -83,7 +96,9 @@ def on_chain(harness: Any, function: str, name: str | bytes) -> Outcome:
     )
     if "error" not in response:
         output = bytes.fromhex(response["result"].removeprefix("0x"))
-        return "ok", decode(["string" if function == "canonical" else "bytes32"], output)
+        # A skeleton is `bytes` but ASCII, and ABI-encoded as a string is: decoded as one, it
+        # compares with the `str` that mor_market.names returns.
+        return "ok", decode(["bytes32" if function == "key" else "string"], output)
     revert = bytes.fromhex(response["error"]["data"].removeprefix("0x"))
     for abi in harness.contract_type.errors:
         types = [i.canonical_type for i in abi.inputs]

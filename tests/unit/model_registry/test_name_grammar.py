@@ -6,7 +6,6 @@ too: the valid names and their canonical form, the exact error and arguments of 
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
 
 from mor_market import names
 from tests.unit.model_registry.conftest import off_chain, on_chain
@@ -138,21 +137,6 @@ def test_canonical__every_byte_value_between_two_letters__is_valid_only_for_lett
 def test_canonical__bytes_that_are_not_utf8__revert_at_the_first(names_harness):
     assert both(names_harness, b"ab\xffcd") == (CHARACTER, (2, b"\xff"))
     assert both(names_harness, b"\x80\x80\x80") == (CHARACTER, (0, b"\x80"))
-
-
-# ------------------------------------------------------------------ key
-
-
-def test_key__is_keccak_of_the_canonical_bytes_in_any_case(names_harness):
-    expected = keccak(b"qwen/qwen3-8b")
-    for name in ("Qwen/Qwen3-8B", "qwen/qwen3-8b", "QWEN/QWEN3-8B"):
-        assert both(names_harness, name, "key") == ("ok", (expected,))
-    assert names.key(b"Qwen/Qwen3-8B") == expected
-
-
-def test_key__of_an_invalid_name__reverts_as_canonical_does(names_harness):
-    assert both(names_harness, "a b c", "key") == (CHARACTER, (1, b" "))
-    assert both(names_harness, "ab", "key") == (LENGTH, (2, 3, 64))
 
 
 # ------------------------------------------------------------------ gas

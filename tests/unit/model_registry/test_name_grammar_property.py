@@ -1,12 +1,12 @@
 """PROTOCOL §2, canonical names, as properties: for any string or byte string, ModelNames (through
 its harness) and mor_market/names.py give the same canonical name or the same error with the same
-arguments; the canonical form is a fixed point and ignores case; the key is keccak-256 of it."""
+arguments; the canonical form is a fixed point and ignores case. (The skeleton and the key:
+test_skeleton_property.py.)"""
 
 from __future__ import annotations
 
 import string
 
-from eth_utils import keccak
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -63,15 +63,3 @@ def test_canonical__a_valid_name__is_a_fixed_point_and_ignores_case(names_harnes
     assert folded == name.lower() == names.canonical(folded)
     for variant in (folded, name.upper(), name.swapcase()):
         assert on_chain(names_harness, "canonical", variant) == ("ok", (folded,))
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=FUNCTION_SCOPED)
-@given(name=any_name)
-def test_key__any_string__is_keccak_of_the_canonical_or_the_same_error(names_harness, name):
-    outcome = on_chain(names_harness, "key", name)
-    assert outcome == off_chain("key", name)
-    canonical = off_chain("canonical", name)
-    if canonical[0] == "ok":
-        assert outcome == ("ok", (keccak(canonical[1][0].encode()),))
-    else:
-        assert outcome == canonical

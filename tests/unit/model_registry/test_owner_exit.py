@@ -7,26 +7,13 @@ session already open on them runs and closes as usual. (v1: a 100-MOR refundable
 from __future__ import annotations
 
 import ape
-import pytest
 from ape import chain
 
 from mor_market.constants import MOR
 from tests.conftest import PRICE, STIPEND
-from tests.unit.model_registry.conftest import events
+from tests.unit.model_registry.conftest import BID_STAKE, MODEL_STAKE, events
 from tests.utils.checks import check_conservation
 from tests.utils.views import assert_view_reverts
-
-MODEL_STAKE = 5_000 * MOR
-BID_STAKE = 100 * MOR
-
-
-@pytest.fixture
-def frozen_model(register_model, register_provider, provider, provider2, post_bid) -> tuple[int, list[int]]:
-    """The v1 freeze: a 5,000-MOR model with two other providers' bids on it."""
-    model_id = register_model(stake=MODEL_STAKE)
-    register_provider(provider, BID_STAKE)
-    register_provider(provider2, BID_STAKE)
-    return model_id, [post_bid(provider, model_id), post_bid(provider2, model_id)]
 
 
 def test_deregister_model__with_others_bids__returns_the_whole_stake_at_once(
