@@ -336,7 +336,8 @@ class ProtocolModel:
     fee_balance: int = 0
     # ---- model registry
     models: dict[int, Model] = field(default_factory=dict)
-    names: dict[str, int] = field(default_factory=dict)  # canonical name -> the active model holding it
+    # skeleton key (mor_market.names.key) -> the model of that skeleton; never deleted: a name keeps its id
+    name_keys: dict[bytes, int] = field(default_factory=dict)
     # ---- compute pool
     pool_balance: int = 0
     owed: dict[str, int] = field(default_factory=dict)
@@ -502,7 +503,11 @@ class ProtocolModel:
             raise Revert(e.error, **dict(zip(fields, e.args, strict=True))) from None
 
     def model_id_by_name(self, name: str) -> int:
-        return self.names.get(self.canonical_name(name), 0)
+        """The active model whose stored name is the canonical form of `name`; 0 for a look-alike."""
+        canonical = self.canonical_name(name)
+        model_id = self.name_keys.get(names.key(canonical), 0)
+        model = self.models.get(model_id)
+        return model_id if model is not None and model.active and model.name == canonical else 0
 
     def _require_owned_active_model(self, caller: str, model_id: int) -> Model:
         model = self.models.get(model_id)
@@ -515,18 +520,26 @@ class ProtocolModel:
     def register_model(self, caller: str, name: str, content_id: bytes, tags: list[bytes], stake: int) -> int:
         self._when_not_paused("registry")
         canonical = self.canonical_name(name)
-        holder = self.names.get(canonical, 0)
+        holder = self.name_keys.get(names.key(canonical), 0)
         if holder:
-            raise Revert("ModelNameTaken", canonicalName=canonical, modelId=holder, owner=self.models[holder].owner)
+            held = self.models[holder]
+            if held.active:
+                raise Revert(
+                    "ModelNameTaken", name=canonical, holderName=held.name, holderId=holder, holderOwner=held.owner
+                )
+            if held.name != canonical:
+                raise Revert("ModelNameReserved", name=canonical, reservedName=held.name, modelId=holder)
         self._require_valid_tags(tags)
         if stake < self.min_model_stake:
             raise Revert("ModelStakeBelowMinimum", stake=stake, minimum=self.min_model_stake)
         require_uint(stake, 88)
         if stake:
             self.token.require_transfer_from(caller, self.at.model_registry, stake)
-        model_id = len(self.models) + 1
+        # A name keeps its id: a freed name gives its model back, and its market reopens.
+        model_id = holder or len(self.models) + 1
         self.models[model_id] = Model(caller, stake, True, content_id, canonical, list(tags))
-        self.names[canonical] = model_id
+        self.name_keys[names.key(canonical)] = model_id
+        self.closed_models.discard(model_id)
         if stake:
             self.token.transfer_from(caller, self.at.model_registry, self.at.model_registry, stake)
         return model_id
@@ -538,11 +551,10 @@ class ProtocolModel:
 
     def deregister_model(self, caller: str, model_id: int) -> int:
         """The owner always leaves: the stake comes back whatever bids others have; the model's
-        market closes and its name is free again."""
+        market closes and its name is free again (keeping the model's id)."""
         model = self._require_owned_active_model(caller, model_id)
         stake = model.stake
         model.active, model.stake = False, 0
-        del self.names[model.name]
         self.closed_models.add(model_id)
         self.token.transfer(self.at.model_registry, caller, stake)
         return stake
