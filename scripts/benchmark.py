@@ -102,14 +102,20 @@ class Bench:
         chain.mine(timestamp=(chain.pending_timestamp // DAY + 1) * DAY + 3_600)
         for i in range(n):
             # The steady state: earlier sessions the consumer closed with the provider's receipt,
-            # so every statistics slot of the pair is already in use (the first completed close of
-            # a pair pays once for a fresh slot).
+            # early, so every statistics slot of the pair is already in use (the first completed
+            # close of a pair pays once for a fresh slot). Each lasts the rated minimum: a shorter
+            # one would record nothing.
             session = self.open(1 + i, 0)
-            chain.pending_timestamp += 60
+            chain.pending_timestamp += int(p.router.MIN_RATED_SECONDS())
             deadline = chain.pending_timestamp + 600
             message = eip712.receipt_message(p.router.address, chain.chain_id, session, 250, 40, deadline)
             signature = eip712.sign(self.provider, message)
-            p.router.closeSessionWithReceipt(session, 250, 40, deadline, signature, sender=self.consumer)
+            tx = p.router.closeSessionWithReceipt(session, 250, 40, deadline, signature, sender=self.consumer)
+            assert tx.decode_logs(p.router.SessionClosed)[0].weight > 0, "the history must rate"
+            if i == 0:  # and a dispute, so that the disputes slot is in use too
+                disputed = self.open(10**6 + 1 + i, 0)
+                chain.pending_timestamp += int(p.router.MIN_RATED_SECONDS())
+                p.router.closeSession(disputed, sender=self.consumer)
         chain.mine(timestamp=(chain.pending_timestamp // DAY + n) * DAY + 8 * 3_600)
         if p.router.holdOf(self.consumer)[1]:
             p.router.withdrawHeld(sender=self.consumer)
@@ -175,6 +181,14 @@ class Bench:
         rec("claim", p.pool.claim(self.provider, sender=self.provider))
         chain.pending_timestamp = p.router.session(expiring).endsAt + 60
         rec("closeSession (keeper)", p.router.closeSession(expiring, sender=self.keeper))
+        chain.pending_timestamp += 3_600
+        deadline = chain.pending_timestamp + 600
+        message = eip712.receipt_message(p.router.address, chain.chain_id, expiring, 280, 45, deadline)
+        signature = eip712.sign(self.provider, message)
+        rec(
+            "rateSessionWithReceipt (late)",
+            p.router.rateSessionWithReceipt(expiring, 280, 45, deadline, signature, sender=self.consumer),
+        )
         chain.mine(timestamp=(chain.pending_timestamp // DAY + 1) * DAY + 9 * 3_600)
         rec("withdrawHeld", p.router.withdrawHeld(sender=self.consumer))
         o = self.owner
@@ -366,6 +380,7 @@ TARGETS = {
     "openSession (stipend)": 140_000,  # issues 15 and 16
     "closeSession (receipt)": 115_000,  # issue 16
     "claim": 55_000,  # issue 15
+    "rateSessionWithReceipt (late)": 60_000,  # issue 26
     "postBid (provider's first)": 120_000,
     "register": 120_000,
 }
