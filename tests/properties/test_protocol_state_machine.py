@@ -382,11 +382,13 @@ endpoints = st.one_of(
     st.text(min_size=1, max_size=40),
 )
 # Looked up by name after every step, in several cases (all valid names: a malformed one reverts).
-NAME_LOOKUPS = ("llama-3.1-8b", "LLAMA-3.1-8B", "Qwen/Qwen3-8B", "mistral-7b-instruct")
+NAME_LOOKUPS = ("llama-3.1-8b", "LLAMA-3.1-8B", "Qwen/Qwen3-8B", "mistral-7b-instruct", "llama-3-1-8b")
 model_names = st.one_of(
-    # Free names, names held in another case, and names that break the grammar.
+    # Free names, names held in another case, look-alikes (v3: one skeleton, one name), and
+    # names that break the grammar.
     st.sampled_from(["qwen/qwen3-8b", "Qwen/Qwen3-8B", "deepseek-r1:70b", "phi_4.mini"]),
     st.sampled_from(["LLAMA-3.1-8B", "Mistral-7B-Instruct", "llama-3.1-8b"]),
+    st.sampled_from(["Ilama-3.1-8b", "llama_3-1-8b", "rnistral-7b-instruct", "qvven/qwen3-8b", "llama-3.l-8b"]),
     st.sampled_from(["", "ab", "m" * 65, "-lead", "trail.", "two--seps", "space name", "caf\u00e9"]),
     st.text(min_size=1, max_size=20),
 )
@@ -772,6 +774,24 @@ class ProtocolStateMachine(RuleBasedStateMachine):
             (model_id,),
             lambda: self.model.deregister_model(self.addr(caller), model_id),
         )
+
+    @rule(pick=index)
+    def model_owner_deregisters_and_registers_again(self, pick: int) -> None:
+        """v3 reset attack: the owner of a model deregisters it and registers its name again at
+        once. The name keeps its id, the bids still active on it are usable again, and no
+        provider's statistics change (a score never moves on deregister/register)."""
+        owned = [mid for mid, m in self.model.models.items() if m.active and m.owner == self.addr(MODEL_OWNER)]
+        if not owned:
+            return
+        model_id = _pick(sorted(owned), pick)
+        name = self.model.models[model_id].name
+        before = {p: tuple(self.w.router.stats(self.addr(p), model_id)) for p in PROVIDERS}
+        self.deregister_model(MODEL_OWNER, model_id)
+        self.register_model(MODEL_OWNER, name, [], 0)
+        self.w.attackers["model reset"] += 1
+        if self.model.models[model_id].active:
+            assert self.model.model_id_by_name(name) == model_id
+            assert {p: tuple(self.w.router.stats(self.addr(p), model_id)) for p in PROVIDERS} == before
 
     # ================================================================== rules: bids (§3)
 
@@ -2263,6 +2283,8 @@ def _mix_report(world: World) -> list[str]:
         f"closed {DAYS_LATE}+ days late by someone else {world.days_late_closes}",
         "holds released by " + ", ".join(f"{path} {world.holds_released[path]}" for path in HOLD_PATHS),
         "attacker actions: " + ", ".join(f"{actor} {world.attackers[actor]}" for actor in ATTACKERS),
+        "v3 attacks (reported, not enforced): "
+        + ", ".join(f"{actor} {world.attackers[actor]}" for actor in ("renter", "model reset")),
     ]
 
 
