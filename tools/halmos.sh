@@ -58,7 +58,7 @@ fi
 # most functions and symbolic bytes/strings) and the end-to-end exact-pay checks (direct passes in
 # ~30 s but would take the test command past ~4 min on a busy machine; stipend times out; their
 # arithmetic is proved by the SessionMath checks); --all runs them too.
-FAST='^check_(approval|receipt|digests|sessionId|noRug_(computePool|modelRegistry)|budget_|lemma_|budgetBound|stipendBound|directPay|stipendSplit)'
+FAST='^check_(approval|receipt|digests|sessionId|noRug_(computePool|modelRegistry)|budget_|lemma_|budgetBound|stipendBound|directPay|stipendSplit|completedStats_)'
 match="$FAST"
 extra=()
 report=""
