@@ -54,3 +54,20 @@ def test_close__direct_after_end_by_keeper__pays_whole_duration_and_returns_the_
     assert mor.balanceOf(consumer) == consumer_before + 12_345
     assert router.totalLocked() == 0
     check_conservation(protocol)
+
+
+def test_close__direct_whose_remainder_is_one_wei__returns_that_wei_to_the_consumer(
+    protocol, router, mor, consumer, bid, open_at, close_at
+):
+    at = start_of_next_day() + 1_000
+    stake = 1_000 * PRICE + 1  # lasts 1,000 s; one wei is left over once they are paid
+    opened = open_at(consumer, bid, stake, at, mode=DIRECT)
+    consumer_before = mor.balanceOf(consumer)
+
+    tx = close_at(opened.session_id, consumer, opened.ends_at)
+
+    assert tx.decode_logs(router.SessionClosed)[0].returned == 1
+    transfers = [(t["from"], t.to, t.value) for t in tx.decode_logs(mor.Transfer)]
+    assert (router.address, consumer.address, 1) in transfers
+    assert mor.balanceOf(consumer) == consumer_before + 1
+    check_conservation(protocol)

@@ -81,3 +81,13 @@ def test_close__without_receipt_by_provider_or_keeper__is_no_dispute_and_no_rati
         "earnings": PRICE * seconds,
     }
     assert router.session(running.session_id).verdict == NONE
+
+
+def test_close__by_consumer_without_receipt_in_the_end_second__is_a_dispute_not_closed_early(
+    router, consumer, provider, model_id, stake, running, close_at
+):
+    tx = close_at(running.session_id, consumer, running.ends_at)
+
+    closed = tx.decode_logs(router.SessionClosed)[0]
+    assert (closed.disputed, closed.closedEarly) == (True, False)
+    assert stats_of(router, provider, model_id)["closedEarlyWeight"] == 0
