@@ -11,7 +11,6 @@ from hypothesis.stateful import invariant
 
 from tests.properties.model import (
     BPS,
-    VERDICTS,
     EventReplay,
     Hold,
     bid_id,
@@ -217,18 +216,7 @@ class Invariants:
         assert [int(x[0]) for x in every] == sorted(m.models) and total == len(m.models)
         assert [int(x[0]) for x in v["models_active"][0]] == sorted(k for k, x in m.models.items() if x.active)
         for sid, s in m.sessions.items():
-            assert v[("session", sid)] == (
-                s.provider.lower(),
-                s.price,
-                s.model_id,
-                s.stake,
-                s.opened_at,
-                s.ends_at,
-                s.closed_at,
-                s.mode,
-                s.self_dealt,
-                VERDICTS.index(s.verdict),
-            ), hex(sid)
+            assert v[("session", sid)] == s.as_view(), hex(sid)
         for c in (*CONSUMERS, KEEPER):
             assert v[("hold", self.addr(c))] == m.hold_of(self.addr(c)), c
         # parameters and switches
@@ -382,18 +370,7 @@ class Invariants:
             )
         assert set(replay.sessions) == set(m.sessions)
         for sid, s in replay.sessions.items():
-            assert v[("session", sid)] == (
-                s.provider.lower(),
-                s.price,
-                s.model_id,
-                s.stake,
-                s.opened_at,
-                s.ends_at,
-                s.closed_at,
-                s.mode,
-                s.self_dealt,
-                VERDICTS.index(s.verdict),
-            )
+            assert v[("session", sid)] == s.as_view(), hex(sid)
         for c in (*CONSUMERS, KEEPER):
             hold = replay.holds.get(self.addr(c), Hold())
             assert v[("hold", self.addr(c))] == ((0, hold.amount) if m.today > hold.day else (hold.amount, 0))

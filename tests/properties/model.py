@@ -204,6 +204,21 @@ class Session:
     self_dealt: bool = False  # consumer was the provider or its signer at opening
     verdict: str | None = None  # the consumer's: None, "completed" or "disputed"
 
+    def as_view(self) -> tuple:
+        """The record as `SessionRouter.session` returns it (ISessionRouter.Session, in order)."""
+        return (
+            self.provider.lower(),
+            self.price,
+            self.model_id,
+            self.stake,
+            self.opened_at,
+            self.ends_at,
+            self.closed_at,
+            self.mode,
+            self.self_dealt,
+            VERDICTS.index(self.verdict),
+        )
+
 
 @dataclass
 class Hold:
@@ -998,7 +1013,6 @@ class EventReplay:
     total_locked: int = 0
     whitelist: set[str] = field(default_factory=set)
     closes: dict[int, int] = field(default_factory=dict)  # session -> number of SessionClosed events
-    ratings: dict[int, int] = field(default_factory=dict)  # session -> number of SessionRated events
     # (session, weight, closed early) of the last SessionClosed, for its ReceiptRecorded
     _pending_verdict: tuple[int, int, bool] = (0, 0, False)
     problems: list[str] = field(default_factory=list)
@@ -1145,7 +1159,6 @@ class EventReplay:
             f"SessionRated {a}, replay weight {expected}, closed at {session.closed_at}",
         )
         self._check(a["closedEarly"] == (session.closed_at < session.ends_at), f"SessionRated early {a}")
-        self.ratings[a["sessionId"]] = self.ratings.get(a["sessionId"], 0) + 1
         self._check(session.verdict is None, f"SessionRated {a} of a session rated {session.verdict}")
         session.verdict = VERDICTS[a["verdict"]]
         receipt = (a["ttftMs"], a["tokensPerSecond"]) if session.verdict == "completed" else None

@@ -16,6 +16,11 @@ from ape import chain
 from mor_market import eip712
 from mor_market.constants import BPS, DAY, MOR
 from mor_market.ids import session_id
+from mor_market.ranking import MAX_SESSION_WEIGHT as MAX_SESSION_WEIGHT
+from mor_market.ranking import MILLI_MOR, session_weight
+from mor_market.ranking import MIN_RATED_SECONDS as MIN_RATED_SECONDS
+from mor_market.ranking import VERDICT_WINDOW as VERDICT_WINDOW
+from mor_market.ranking import counted_earnings as counted_earnings
 from tests.conftest import PRICE
 
 STIPEND, DIRECT = 0, 1
@@ -61,10 +66,11 @@ def start_of_next_day() -> int:
 
 # ------------------------------------------------------------------ the rules of statistics (§6)
 
-WEIGHT_UNIT = 10**15  # a weight is milli-MOR-seconds
-MIN_RATED_SECONDS = 600  # a session that provided fewer seconds rates (records) nothing
-MAX_SESSION_WEIGHT = 10 * 1_000 * DAY  # 10 MOR-days: the most weight one session carries
-VERDICT_WINDOW = DAY  # the consumer's late verdict: up to closedAt + 1 day, that second included
+# The rules of a session's weight, its counted earnings, the rated minimum, the cap and the verdict
+# window are mor_market.ranking's (checked against the router's constants in
+# test_rated_minimum_and_cap.py), under the names these tests use.
+WEIGHT_UNIT = MILLI_MOR  # a weight is milli-MOR-seconds
+weight_of = session_weight
 NONE, COMPLETED, DISPUTED = 0, 1, 2  # ISessionRouter.Verdict
 STATS_FIELDS = (
     "weight",
@@ -78,20 +84,6 @@ STATS_FIELDS = (
     "tpsWeighted",
     "completed",
 )
-
-
-def weight_of(stake: int, seconds: int, self_dealt: bool = False) -> int:
-    """A session's weight: floor(stake / 1e15) * seconds provided, capped at MAX_SESSION_WEIGHT;
-    0 (it records nothing) when self-dealt or shorter than MIN_RATED_SECONDS."""
-    if self_dealt or seconds < MIN_RATED_SECONDS:
-        return 0
-    return min(stake // WEIGHT_UNIT * seconds, MAX_SESSION_WEIGHT)
-
-
-def counted_earnings(pay: int, weight: int) -> int:
-    """What a session's pay adds to `earnings`: min(pay, weight * 1e15 // 1 day), its (capped)
-    MOR-seconds per day."""
-    return min(pay, weight * WEIGHT_UNIT // DAY)
 
 
 def no_stats() -> dict[str, int]:
