@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {Governed} from "./governance/Governed.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {Days} from "./libraries/Days.sol";
 import {SessionMath} from "./libraries/SessionMath.sol";
@@ -18,26 +16,19 @@ import {SessionMath} from "./libraries/SessionMath.sol";
 /// @dev The ledger (`_day.balance`) is the MOR the pool accounts for; it changes only by `fund`,
 /// `absorbSurplus` and `claim`, so `mor.balanceOf(pool) >= ledger` always, with equality unless
 /// someone sent MOR by plain transfer and nobody has absorbed it yet.
-contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
+contract ComputePool is IComputePool, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
-
-    /// @notice Lowest `budgetBps`: zero would strand what providers are owed.
-    uint256 public constant MIN_BUDGET_BPS = 1;
-    /// @notice Highest `budgetBps`: the seed's 1% a day, the rate that keeps the pool from ever
-    /// running dry (after a year at the maximum, 2.6% of a never-funded pool is still there).
-    uint256 public constant MAX_BUDGET_BPS = 100;
 
     /// @notice The MOR token.
     IERC20 public immutable mor;
     /// @notice The session router, the only account that may credit.
     address public immutable router;
 
-    /// @dev The day's books, one slot: [balance 96 | paid 96 | day 32 | budgetBps 16].
+    /// @dev The day's books, one slot: [balance 96 | paid 96 | day 32].
     struct DayBook {
         uint96 balance;
         uint96 paid;
         uint32 day;
-        uint16 budgetBps;
     }
 
     /// @dev Fixed at a day's first transaction, one slot: [budget 96 | closingBalance 96].
@@ -68,11 +59,10 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     mapping(address provider => ProviderAccount) private _accounts;
     OwedSums private _sums;
 
-    constructor(IERC20 mor_, address router_, address owner_) Ownable(owner_) {
+    constructor(IERC20 mor_, address router_) {
         mor = mor_;
         router = router_;
-        _book = DayBook({balance: 0, paid: 0, day: SafeCast.toUint32(Days.today()), budgetBps: 100});
-        emit ParameterChanged("budgetBps", 100);
+        _book = DayBook({balance: 0, paid: 0, day: SafeCast.toUint32(Days.today())});
     }
 
     /// @inheritdoc IComputePool
@@ -125,7 +115,7 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
         // slither-disable-next-line incorrect-equality -- min(owed, left) is zero exactly when nothing can be paid
         if (paid == 0) revert NothingToClaim(owedNow, left);
 
-        // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (budgetBps <= 100).
+        // Cannot underflow: paid <= owedNow, and paid <= left <= budget <= balance (the budget is 1% of it).
         // Cannot overflow: claimed grows by what leaves the pool, less than 2^96 in all.
         unchecked {
             _accounts[provider] = ProviderAccount({owed: uint128(owedNow - paid), claimed: uint128(account.claimed + paid)});
@@ -139,15 +129,6 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IComputePool
-    function setBudgetBps(uint256 budgetBps_) external onlyOwner {
-        _checkBounds("budgetBps", budgetBps_, MIN_BUDGET_BPS, MAX_BUDGET_BPS);
-        DayBook memory book = _closeBooks();
-        book.budgetBps = uint16(budgetBps_);
-        _book = book;
-        emit ParameterChanged("budgetBps", budgetBps_);
-    }
-
-    /// @inheritdoc IComputePool
     function poolBalance() external view returns (uint256) {
         return _book.balance;
     }
@@ -155,7 +136,7 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     /// @inheritdoc IComputePool
     function today() external view returns (uint256 budget, uint256 paid, uint256 poolBalance) {
         DayBook memory book = _book;
-        if (Days.today() > book.day) return (SessionMath.budget(book.balance, book.budgetBps), 0, book.balance);
+        if (Days.today() > book.day) return (SessionMath.budget(book.balance), 0, book.balance);
         return (_close.budget, book.paid, book.balance);
     }
 
@@ -172,7 +153,7 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
         health_.day = Days.today();
         // As in `today`: a new day whose books no transaction has closed yet has paid nothing.
         if (health_.day > book.day) {
-            health_.budget = SessionMath.budget(book.balance, book.budgetBps);
+            health_.budget = SessionMath.budget(book.balance);
         } else {
             health_.budget = _close.budget;
             health_.paidToday = book.paid;
@@ -198,8 +179,8 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IComputePool
-    function budgetBps() external view returns (uint256) {
-        return _book.budgetBps;
+    function budgetBps() external pure returns (uint256) {
+        return SessionMath.BUDGET_BPS;
     }
 
     /// @inheritdoc IComputePool
@@ -227,7 +208,7 @@ contract ComputePool is IComputePool, Governed, ReentrancyGuardTransient {
         book = _book;
         uint256 day = Days.today();
         if (day > book.day) {
-            uint256 budget = SessionMath.budget(book.balance, book.budgetBps);
+            uint256 budget = SessionMath.budget(book.balance);
             if (book.paid != 0) {
                 // Cannot overflow: claimedBefore + paid is all MOR ever paid to providers, each
                 // payment at most what was then owed, so at most `credited` < 2^128.

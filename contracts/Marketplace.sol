@@ -8,7 +8,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ExpiringPause} from "./governance/ExpiringPause.sol";
-import {Governed} from "./governance/Governed.sol";
 import {SurplusSweep} from "./governance/SurplusSweep.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
@@ -20,7 +19,7 @@ import {BidIds} from "./libraries/BidIds.sol";
 /// and locked MOR, names a signer, and posts one bid per model at a price per second. Stake is
 /// only locked: the one path that moves it is `deregister`, which pays it back to the provider.
 /// Bid fees are the only MOR governance may withdraw.
-contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Multicall {
+contract Marketplace is IMarketplace, ExpiringPause, SurplusSweep, Multicall {
     using SafeERC20 for IERC20;
 
     /// @notice Longest endpoint, in bytes: room for a URL with host, port and path.
@@ -31,6 +30,13 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
     /// @notice Highest price bound: 0.1 MOR a second (8,640 MOR a day, the whole daily budget of
     /// an 864,000-MOR pool). It also caps what one session can be owed: price x longest session.
     uint256 public constant PRICE_CEILING = 1e17;
+    /// @notice Highest `minPricePerSecond`: 5e12 wei a second (0.432 MOR a day). The minimum
+    /// price keeps dust bids out; it must not price stipend sessions out. With it, the longest
+    /// minimum session (`SessionRouter.MIN_DURATION_CEILING`, an hour) costs 0.018 MOR, which a
+    /// stake of 1% of the MOR circulating outside the pool buys whenever the pool holds 1% of
+    /// it, at 1M MOR circulating and the reference supply pinned at 42M MOR (7,560 MOR of the
+    /// 10,000 allowed): no in-bound combination shuts stipend sessions (PROTOCOL.md §7).
+    uint256 public constant MIN_PRICE_CEILING = 5e12;
     /// @notice Highest bid fee: 10 MOR. Fees go to governance, so the ceiling keeps governance
     /// from taxing providers out of the market (the reference implementation charges 0.3 MOR).
     uint256 public constant MAX_BID_FEE = 10 ether;
@@ -270,7 +276,7 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
 
     /// @inheritdoc IMarketplace
     function setPriceBounds(uint256 minimum, uint256 maximum) external onlyOwner {
-        _checkBounds("minPricePerSecond", minimum, PRICE_FLOOR, PRICE_CEILING);
+        _checkBounds("minPricePerSecond", minimum, PRICE_FLOOR, MIN_PRICE_CEILING);
         _checkBounds("maxPricePerSecond", maximum, minimum, PRICE_CEILING);
         _params.minPrice = uint64(minimum);
         _params.maxPrice = uint64(maximum);
@@ -301,7 +307,8 @@ contract Marketplace is IMarketplace, Governed, ExpiringPause, SurplusSweep, Mul
     }
 
     /// @inheritdoc IMarketplace
-    function pause() external onlyOwner {
+    /// @dev Governance or the guardian (`NotPauser` otherwise).
+    function pause() external {
         _pause();
     }
 

@@ -7,7 +7,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ExpiringPause} from "./governance/ExpiringPause.sol";
-import {Governed} from "./governance/Governed.sol";
 import {SurplusSweep} from "./governance/SurplusSweep.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
@@ -21,7 +20,7 @@ import {ModelNames} from "./libraries/ModelNames.sol";
 /// unique by their look-alike skeleton (ModelNames), and a name keeps its model id for good:
 /// registering a freed name again gives back the same id and reopens its market.
 /// Governance sets the minimum stake and may pause new registrations; it can never move a stake.
-contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep {
+contract ModelRegistry is IModelRegistry, ExpiringPause, SurplusSweep {
     using SafeERC20 for IERC20;
 
     /// @notice Highest minimum model stake: 100,000 MOR, as for providers: anyone must stay able
@@ -137,7 +136,8 @@ contract ModelRegistry is IModelRegistry, Governed, ExpiringPause, SurplusSweep 
     }
 
     /// @inheritdoc IModelRegistry
-    function pause() external onlyOwner {
+    /// @dev Governance or the guardian (`NotPauser` otherwise).
+    function pause() external {
         _pause();
     }
 

@@ -10,7 +10,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ExpiringPause} from "./governance/ExpiringPause.sol";
-import {Governed} from "./governance/Governed.sol";
 import {SurplusSweep} from "./governance/SurplusSweep.sol";
 import {IComputePool} from "./interfaces/IComputePool.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
@@ -25,12 +24,18 @@ import {SessionMath} from "./libraries/SessionMath.sol";
 /// compute pool for stipend-mode sessions, and records the statistics reputation reads.
 /// @dev MOR the router holds = stakes of open sessions + held stakes (released or not). Every
 /// path that moves it pays the session's consumer or, in direct mode, the session's provider.
-contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep, EIP712 {
+contract SessionRouter is ISessionRouter, ExpiringPause, SurplusSweep, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @notice Shortest `minSessionDuration`: a minute. A shorter session cannot be served (the
     /// approval round trip and a model's first token take seconds) and only farms statistics.
     uint256 public constant MIN_DURATION_FLOOR = 60;
+    /// @notice Longest `minSessionDuration`: an hour. No consumer needs to be refused a session
+    /// shorter than that, and a longer minimum is how in-bound values could shut stipend sessions:
+    /// with the price bounds and the reference-supply pin at their ceilings, an hour at the
+    /// highest minimum price still opens with 1% of the MOR circulating outside the pool once 1M
+    /// MOR circulate (`Marketplace.MIN_PRICE_CEILING`, README "No in-bound values shut stipends").
+    uint256 public constant MIN_DURATION_CEILING = 1 hours;
     /// @notice Longest `maxSessionDuration`: 7 days, the longest a consumer's stake stays locked
     /// by one session (as long as the longest pause).
     uint256 public constant MAX_DURATION_CEILING = 7 days;
@@ -208,7 +213,7 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
 
     /// @inheritdoc ISessionRouter
     function setDurationBounds(uint256 minimum, uint256 maximum) external onlyOwner {
-        _checkBounds("minSessionDuration", minimum, MIN_DURATION_FLOOR, MAX_DURATION_CEILING);
+        _checkBounds("minSessionDuration", minimum, MIN_DURATION_FLOOR, MIN_DURATION_CEILING);
         _checkBounds("maxSessionDuration", maximum, minimum, MAX_DURATION_CEILING);
         _params.minDuration = uint32(minimum);
         _params.maxDuration = uint32(maximum);
@@ -224,7 +229,8 @@ contract SessionRouter is ISessionRouter, Governed, ExpiringPause, SurplusSweep,
     }
 
     /// @inheritdoc ISessionRouter
-    function pause() external onlyOwner {
+    /// @dev Governance or the guardian (`NotPauser` otherwise).
+    function pause() external {
         _pause();
     }
 

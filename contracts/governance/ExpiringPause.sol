@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IExpiringPause} from "../interfaces/IExpiringPause.sol";
+import {Governed} from "./Governed.sol";
+
 /// @title ExpiringPause
 /// @notice An emergency pause that lifts itself (PROTOCOL.md §7): it lasts at most
 /// `MAX_PAUSE` and a new one is possible only after as long again without one, so pauses cannot
 /// be chained. Only what is marked `whenNotPaused` stops (new registrations, bids, sessions);
-/// closing, claiming, withdrawing and deregistering never do.
-/// @dev One slot: [pausedUntil 40 | nextPauseAt 40]. Timestamps only, never block numbers.
-abstract contract ExpiringPause {
+/// closing, claiming, withdrawing and deregistering never do. Governance or its guardian pauses;
+/// only governance lifts a pause early.
+/// @dev One slot: [pausedUntil 40 | nextPauseAt 40 | guardian 160], so the guardian check of a
+/// pause reads the slot the pause writes anyway. Timestamps only, never block numbers.
+abstract contract ExpiringPause is IExpiringPause, Governed {
     /// @notice The longest a pause lasts, and the shortest time between the end of one pause and
     /// the start of the next.
     uint256 public constant MAX_PAUSE = 7 days;
@@ -15,21 +20,10 @@ abstract contract ExpiringPause {
     struct PauseState {
         uint40 pausedUntil;
         uint40 nextPauseAt;
+        address guardian;
     }
 
     PauseState private _pauseState;
-
-    /// @notice The contract is paused until `until` (or an earlier unpause).
-    event Paused(address indexed account, uint256 until);
-    /// @notice The pause was lifted by governance before it expired.
-    event Unpaused(address indexed account);
-
-    /// @notice The call is stopped by a pause that lasts until `until`.
-    error EnforcedPause(uint256 until);
-    /// @notice `unpause` while not paused.
-    error ExpectedPause();
-    /// @notice A new pause before `availableAt`: pauses cannot be chained.
-    error PauseCoolingDown(uint256 availableAt);
 
     modifier whenNotPaused() {
         uint256 until = _pauseState.pausedUntil;
@@ -37,32 +31,49 @@ abstract contract ExpiringPause {
         _;
     }
 
-    /// @notice Whether the contract is paused now.
+    /// @inheritdoc IExpiringPause
+    function setGuardian(address guardian_) external onlyOwner {
+        emit GuardianSet(_pauseState.guardian, guardian_);
+        _pauseState.guardian = guardian_;
+    }
+
+    /// @inheritdoc IExpiringPause
+    function guardian() external view returns (address) {
+        return _pauseState.guardian;
+    }
+
+    /// @inheritdoc IExpiringPause
     function paused() public view returns (bool) {
         return block.timestamp < _pauseState.pausedUntil;
     }
 
-    /// @notice Until when the contract is paused (a past time or zero: it is not paused), and the
-    /// earliest time a new pause may start.
+    /// @inheritdoc IExpiringPause
     function pauseState() external view returns (uint256 pausedUntil, uint256 nextPauseAt) {
         PauseState memory state = _pauseState;
         return (state.pausedUntil, state.nextPauseAt);
     }
 
-    /// @dev Pauses for `MAX_PAUSE`; the caller checks who may.
+    /// @dev Pauses for `MAX_PAUSE`, if the caller is governance or the guardian.
     function _pause() internal {
         PauseState memory state = _pauseState;
+        if (msg.sender != state.guardian && msg.sender != owner()) revert NotPauser(msg.sender);
         if (block.timestamp < state.pausedUntil) revert EnforcedPause(state.pausedUntil);
         if (block.timestamp < state.nextPauseAt) revert PauseCoolingDown(state.nextPauseAt);
         uint256 until = block.timestamp + MAX_PAUSE;
-        _pauseState = PauseState({pausedUntil: uint40(until), nextPauseAt: uint40(until + MAX_PAUSE)});
+        state.pausedUntil = uint40(until);
+        state.nextPauseAt = uint40(until + MAX_PAUSE);
+        _pauseState = state;
         emit Paused(msg.sender, until);
     }
 
-    /// @dev Lifts the pause now; the next may start `MAX_PAUSE` from now. The caller checks who may.
+    /// @dev Lifts the pause now; the next may start `MAX_PAUSE` from now. The caller checks that
+    /// it is governance.
     function _unpause() internal {
-        if (block.timestamp >= _pauseState.pausedUntil) revert ExpectedPause();
-        _pauseState = PauseState({pausedUntil: uint40(block.timestamp), nextPauseAt: uint40(block.timestamp + MAX_PAUSE)});
+        PauseState memory state = _pauseState;
+        if (block.timestamp >= state.pausedUntil) revert ExpectedPause();
+        state.pausedUntil = uint40(block.timestamp);
+        state.nextPauseAt = uint40(block.timestamp + MAX_PAUSE);
+        _pauseState = state;
         emit Unpaused(msg.sender);
     }
 }

@@ -3,14 +3,13 @@ pragma solidity 0.8.28;
 
 /// @title IComputePool
 /// @notice The Compute Contract (PROTOCOL.md §4): holds the MOR of the Compute bucket, tracks
-/// what providers are owed, and pays them within a daily budget of `budgetBps / 10000` of its
-/// balance at the end of the previous day. Nobody can withdraw it but providers claiming what
-/// they are owed.
+/// what providers are owed, and pays them within a daily budget of 1% of its balance at the end
+/// of the previous day: the FAQ's rate, a constant that nobody can change. Nobody can withdraw it
+/// but providers claiming what they are owed, and it has no owner: there is nothing to govern.
 /// @dev "Balance at the end of day d-1" is the pool's ledger balance after the last transaction
-/// before day d began. The first state-changing call of a day (fund, claim, absorbSurplus or a
-/// governance change of budgetBps) first closes the books of the previous day: it takes the
-/// ledger balance as it stood, before its own effect, as the closing balance, and fixes the
-/// day's budget with the budgetBps then in force. Days with no transaction keep the balance of
+/// before day d began. The first state-changing call of a day (fund, claim or absorbSurplus)
+/// first closes the books of the previous day: it takes the ledger balance as it stood, before
+/// its own effect, as the closing balance, and fixes the day's budget at 1% of it. Days with no transaction keep the balance of
 /// their last transaction, so the first call after several quiet days takes exactly that.
 /// Crediting changes no balance, so it does not close the books.
 interface IComputePool {
@@ -52,8 +51,6 @@ interface IComputePool {
     event Credited(address indexed provider, uint256 amount, uint256 owed);
     /// @notice `provider` was paid `amount`; `owed` is still owed.
     event Claimed(address indexed provider, address indexed caller, uint256 amount, uint256 owed);
-    /// @notice A governance parameter changed.
-    event ParameterChanged(bytes32 indexed name, uint256 value);
 
     /// @notice Adds `amount` MOR from the caller to the pool. Anyone may fund.
     /// @dev Requirements: `amount > 0`; the caller approved `amount`.
@@ -77,11 +74,6 @@ interface IComputePool {
     /// @param provider The provider.
     /// @return paid MOR wei paid.
     function claim(address provider) external returns (uint256 paid);
-
-    /// @notice Sets the budget share, taking effect from the next day (today's budget is already
-    /// fixed). Governance only.
-    /// @param budgetBps Basis points of the previous day's closing balance, 1..100 (`ParameterOutOfBounds` outside).
-    function setBudgetBps(uint256 budgetBps) external;
 
     /// @notice The pool's ledger balance: MOR held for the Compute bucket, including what is
     /// owed and not yet claimed.
@@ -121,9 +113,10 @@ interface IComputePool {
     /// @return MOR wei.
     function claimed(address provider) external view returns (uint256);
 
-    /// @notice Budget share in basis points.
+    /// @notice The daily budget's share of the previous day's closing balance, in basis points:
+    /// always 100 (1%), kept as a view for integrators that read it.
     /// @return The share.
-    function budgetBps() external view returns (uint256);
+    function budgetBps() external pure returns (uint256);
 
     /// @notice The session router, the only account that may credit.
     /// @return The router.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IExpiringPause} from "./IExpiringPause.sol";
 import {ISurplusSweep} from "./ISurplusSweep.sol";
 
 /// @title IMarketplace
@@ -9,7 +10,7 @@ import {ISurplusSweep} from "./ISurplusSweep.sol";
 /// @dev Providers and their bids share one contract: posting a bid reads the provider's
 /// registration and stake, deregistering reads the provider's active bids, and a provider can
 /// register, name a signer and post several bids in one `multicall`.
-interface IMarketplace is ISurplusSweep {
+interface IMarketplace is IExpiringPause, ISurplusSweep {
     /// @notice A provider, as the views return it.
     struct Provider {
         bool registered;
@@ -162,7 +163,7 @@ interface IMarketplace is ISurplusSweep {
     function setMinProviderStake(uint256 minimum) external;
 
     /// @notice Sets the bounds of bid prices. Governance only.
-    /// @param minimum Lowest price per second, `PRICE_FLOOR` (1e9) .. `PRICE_CEILING` (1e17).
+    /// @param minimum Lowest price per second, `PRICE_FLOOR` (1e9) .. `MIN_PRICE_CEILING` (5e12).
     /// @param maximum Highest price per second, `minimum` .. `PRICE_CEILING`.
     function setPriceBounds(uint256 minimum, uint256 maximum) external;
 
@@ -176,7 +177,7 @@ interface IMarketplace is ISurplusSweep {
     function withdrawFees(address to, uint256 amount) external;
 
     /// @notice Stops new registrations and bids for at most 7 days (it lifts itself), and only 7
-    /// days after the previous pause ended. Governance only.
+    /// days after the previous pause ended. Governance, or at once its guardian.
     function pause() external;
 
     /// @notice Lifts the pause before it expires. Governance only.

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IExpiringPause} from "./IExpiringPause.sol";
 import {ISurplusSweep} from "./ISurplusSweep.sol";
 
 /// @title IModelRegistry
 /// @notice Models that providers bid for (PROTOCOL.md §2): a stable id, a name, a content id
 /// (such as the digest of an IPFS CID), tags, and an optional stake returned at deregistration.
-interface IModelRegistry is ISurplusSweep {
+interface IModelRegistry is IExpiringPause, ISurplusSweep {
     /// @notice A registered model, as the views return it.
     struct Model {
         uint32 id;
@@ -94,7 +95,7 @@ interface IModelRegistry is ISurplusSweep {
     function setMinModelStake(uint256 minimum) external;
 
     /// @notice Stops new model registrations for at most 7 days (it lifts itself), and only 7
-    /// days after the previous pause ended. Governance only.
+    /// days after the previous pause ended. Governance, or at once its guardian.
     function pause() external;
 
     /// @notice Lifts the pause before it expires. Governance only.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IExpiringPause} from "./IExpiringPause.sol";
 import {ISurplusSweep} from "./ISurplusSweep.sol";
 
 /// @title ISessionRouter
@@ -9,7 +10,7 @@ import {ISurplusSweep} from "./ISurplusSweep.sol";
 /// provider is paid price × seconds provided, from the compute pool (stipend mode) or from the
 /// stake (direct mode). Every close updates the (provider, model) statistics that reputation
 /// reads.
-interface ISessionRouter is ISurplusSweep {
+interface ISessionRouter is IExpiringPause, ISurplusSweep {
     /// @notice How a session pays its provider.
     enum Mode {
         Stipend,
@@ -301,7 +302,7 @@ interface ISessionRouter is ISurplusSweep {
     function withdrawHeld() external;
 
     /// @notice Sets the bounds of session duration. Governance only.
-    /// @param minimum Shortest session in seconds, 60 s .. 7 days (`ParameterOutOfBounds` outside).
+    /// @param minimum Shortest session in seconds, 60 s .. 1 hour (`ParameterOutOfBounds` outside).
     /// @param maximum Longest session in seconds, `minimum` .. 7 days.
     function setDurationBounds(uint256 minimum, uint256 maximum) external;
 
@@ -313,7 +314,7 @@ interface ISessionRouter is ISurplusSweep {
     function setReferenceSupply(uint256 supply) external;
 
     /// @notice Stops new sessions (closing and withdrawing always work) for at most 7 days (it
-    /// lifts itself), and only 7 days after the previous pause ended. Governance only.
+    /// lifts itself), and only 7 days after the previous pause ended. Governance, or at once its guardian.
     function pause() external;
 
     /// @notice Lifts the pause before it expires. Governance only.

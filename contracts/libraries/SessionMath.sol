@@ -10,11 +10,14 @@ import {Days} from "./Days.sol";
 library SessionMath {
     /// @notice Basis-point denominator.
     uint256 internal constant BPS = 10_000;
+    /// @notice The daily budget in basis points of the previous day's closing balance: the FAQ's
+    /// 1%, a constant (PROTOCOL.md §4), not a parameter.
+    uint256 internal constant BUDGET_BPS = 100;
 
-    /// @notice The budget of a day: `budgetBps / 10000` of the previous day's closing balance.
+    /// @notice The budget of a day: 1% of the previous day's closing balance.
     /// @dev Rounds down, so the pool never pays more than the exact share.
-    function budget(uint256 closingBalance, uint256 budgetBps) internal pure returns (uint256) {
-        return (closingBalance * budgetBps) / BPS;
+    function budget(uint256 closingBalance) internal pure returns (uint256) {
+        return (closingBalance * BUDGET_BPS) / BPS;
     }
 
     /// @notice The reference supply stipends divide by: `max(pinned, totalSupply - poolLedger)`,
