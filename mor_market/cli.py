@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -17,9 +18,10 @@ from typing import Any
 import click
 import yaml
 from ape.cli import ConnectedProviderCommand
+from eth_utils import to_checksum_address
 
 from mor_market import units
-from mor_market.deploy import Params, Protocol, contract_at
+from mor_market.deploy import ZERO_ADDRESS, Params, Protocol, contract_at
 from mor_market.record import addresses as record_addresses
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,12 +173,24 @@ def params_from_config(config: dict[str, Any]) -> Params:
         bid_fee=int(config["bid_fee"]),
         min_price_per_second=int(config["min_price_per_second"]),
         max_price_per_second=int(config["max_price_per_second"]),
-        budget_bps=int(config["budget_bps"]),
         min_session_duration=int(config["min_session_duration"]),
         max_session_duration=int(config["max_session_duration"]),
         reference_supply=int(config["reference_supply"]),
         whitelist=tuple(config.get("whitelist") or ()),
+        guardian=guardian_from_config(config),
     )
+
+
+def guardian_from_config(config: dict[str, Any]) -> str:
+    """The configuration's `guardian`: an address, or `none` (also when absent) for no guardian."""
+    raw = config.get("guardian") or "none"
+    # YAML reads an unquoted 0x... address as an integer
+    value = f"0x{raw:040x}" if isinstance(raw, int) else str(raw).strip()
+    if value.lower() == "none":
+        return ZERO_ADDRESS
+    if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+        raise OneLineError(f"guardian {value!r} is neither an address nor none")
+    return to_checksum_address(value)
 
 
 def deployment_path(key: str) -> Path:
@@ -220,7 +234,16 @@ def load_protocol(key: str | None = None) -> Protocol:
     )
 
 
-_KNOWN = ("Marketplace", "ModelRegistry", "ComputePool", "SessionRouter", "Reputation", "TestMOR")
+_KNOWN = (
+    "Marketplace",
+    "ModelRegistry",
+    "ComputePool",
+    "SessionRouter",
+    "Reputation",
+    "GovernanceTimelock",
+    "TokenProbe",
+    "TestMOR",
+)
 
 
 def decode_revert(data: str) -> str | None:
@@ -250,6 +273,8 @@ _UNITS: dict[str, dict[str, str]] = {
     "SessionTooShort": {"duration": "duration", "minimum": "duration"},
     "EnforcedPause": {"until": "time"},
     "PauseCoolingDown": {"availableAt": "time"},
+    "TimelockOperationExpired": {"id": "id", "expiredAt": "time"},
+    "TimelockDelayBelowFloor": {"delay": "duration", "floor": "duration"},
     "ApprovalExpired": {"deadline": "time"},
     "ReceiptExpired": {"deadline": "time"},
 }
@@ -302,6 +327,8 @@ def _show(value: Any) -> str:
         text = bytes(value).rstrip(b"\x00")
         if text and all(32 < b < 127 for b in text):
             return text.decode()
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
     return str(value)
 
 

@@ -15,6 +15,9 @@ import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address
 
 
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
 def contract_at(container: Any, address: str) -> Any:
     """`container` at `address`, its type filed under that address first. Ape keeps one type per
     address for the whole process and `at()` *merges* a different one into it, so an address that
@@ -35,11 +38,11 @@ class Params:
     bid_fee: int = 0
     min_price_per_second: int = 10**10
     max_price_per_second: int = 10**16
-    budget_bps: int = 100
     min_session_duration: int = 60
     max_session_duration: int = 86_400
     reference_supply: int = 0  # 0: total supply less the pool's balance
     whitelist: tuple[str, ...] = field(default_factory=tuple)
+    guardian: str = ZERO_ADDRESS  # may pause at once, and do nothing else; zero: no guardian
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -84,12 +87,13 @@ WIRED = ("ModelRegistry", "Marketplace", "ComputePool", "SessionRouter", "Reputa
 
 def constructor_arguments(name: str, mor_address: str, at: list[str], deployer: str) -> list[Any]:
     """The constructor arguments of contract `name`, given the addresses `at` of the five
-    contracts of WIRED (in that order) and the deployer (their first owner)."""
+    contracts of WIRED (in that order) and the deployer (the first owner of those governance
+    owns; the compute pool has no owner)."""
     model_registry, marketplace, pool, router, _ = at
     return {
         "ModelRegistry": [mor_address, marketplace, pool, deployer],
         "Marketplace": [mor_address, model_registry, pool, deployer],
-        "ComputePool": [mor_address, router, deployer],
+        "ComputePool": [mor_address, router],
         "SessionRouter": [mor_address, marketplace, pool, deployer],
         "Reputation": [marketplace, router],
     }[name]
@@ -134,8 +138,6 @@ def configure(protocol: Protocol, owner: Any, params: Params, **tx: Any) -> None
         marketplace.setBidFee(params.bid_fee, sender=owner, **tx)
     if (params.min_price_per_second, params.max_price_per_second) != tuple(marketplace.priceBounds()):
         marketplace.setPriceBounds(params.min_price_per_second, params.max_price_per_second, sender=owner, **tx)
-    if params.budget_bps != protocol.pool.budgetBps():
-        protocol.pool.setBudgetBps(params.budget_bps, sender=owner, **tx)
     if (params.min_session_duration, params.max_session_duration) != tuple(router.durationBounds()):
         router.setDurationBounds(params.min_session_duration, params.max_session_duration, sender=owner, **tx)
     if params.reference_supply:
@@ -143,6 +145,18 @@ def configure(protocol: Protocol, owner: Any, params: Params, **tx: Any) -> None
     for account in params.whitelist:
         if not marketplace.isWhitelisted(account):
             marketplace.setWhitelisted(account, True, sender=owner, **tx)
+    for contract in pausable(protocol).values():
+        if str(contract.guardian()).lower() != params.guardian.lower():
+            contract.setGuardian(params.guardian, sender=owner, **tx)
+
+
+def pausable(protocol: Protocol) -> dict[str, Any]:
+    """The contracts with an emergency pause (and a guardian), by their contract names."""
+    return {
+        "ModelRegistry": protocol.model_registry,
+        "Marketplace": protocol.marketplace,
+        "SessionRouter": protocol.router,
+    }
 
 
 def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> list[str]:
@@ -154,14 +168,11 @@ def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> 
             failures.append(f"{what}: {actual} != expected {expected}")
 
     mr, mp, pool, router = protocol.model_registry, protocol.marketplace, protocol.pool, protocol.router
-    for name, contract in (
-        ("ModelRegistry", mr),
-        ("Marketplace", mp),
-        ("ComputePool", pool),
-        ("SessionRouter", router),
-    ):
+    check("ComputePool.mor", pool.mor(), mor_address)
+    for name, contract in pausable(protocol).items():
         check(f"{name}.mor", contract.mor(), mor_address)
         check(f"{name}.owner", contract.owner(), owner)
+        check(f"{name}.guardian", str(contract.guardian()).lower(), params.guardian.lower())
     check("ModelRegistry.marketplace", mr.marketplace(), mp.address)
     check("ModelRegistry.pool", mr.pool(), pool.address)
     check("Marketplace.models", mp.models(), mr.address)
@@ -175,7 +186,6 @@ def verify(protocol: Protocol, mor_address: str, params: Params, owner: str) -> 
     check("minModelStake", mr.minModelStake(), params.min_model_stake)
     check("bidFee", mp.bidFee(), params.bid_fee)
     check("priceBounds", tuple(mp.priceBounds()), (params.min_price_per_second, params.max_price_per_second))
-    check("budgetBps", pool.budgetBps(), params.budget_bps)
     check("durationBounds", tuple(router.durationBounds()), (params.min_session_duration, params.max_session_duration))
     for account in params.whitelist:
         check(f"whitelisted({account})", mp.isWhitelisted(account), True)

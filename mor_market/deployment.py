@@ -36,14 +36,10 @@ from mor_market.cli import (
 )
 from mor_market.deploy import WIRED, Protocol, configure, constructor_arguments, contract_at, create_address, verify
 from mor_market.governance import (
-    ADMIN_ROLE,
-    CANCELLER_ROLE,
-    DEPLOYMENT_SALT,
-    EXECUTOR_ROLE,
-    PROPOSER_ROLE,
     PUBLIC_MIN_DELAY,
-    ZERO32,
+    delay_floor,
     governed,
+    timelock_arguments,
     verify_timelock,
 )
 
@@ -80,38 +76,30 @@ def unreachable_functions(protocol: Protocol) -> list[str]:
     return missing
 
 
-PROBE_RECEIVER = "0x000000000000000000000000000000000000dEaD"
 PROBE_AMOUNT = 10**6
 
 
-def token_problems(mor: object, deployer: object) -> list[str]:
-    """Checks MOR behaves as the protocol assumes: 18 decimals, and both a `transfer` (how the
-    protocol pays out) and a `transferFrom` (how every deposit comes in) deliver exactly the amount
-    sent: fee-on-transfer tokens are refused, the contracts account in nominal amounts. The probe
-    moves 2 x 10^6 wei (2 x 10^-12 MOR) of the deployer's to the dead address, the second time
-    through an allowance the deployer gives itself."""
+def token_problems(mor: object, deployer: object, probe: object) -> list[str]:
+    """Checks MOR behaves as the protocol assumes: 18 decimals, and every transfer pattern the
+    contracts use delivers exactly the amount sent. `probe` (a TokenProbe) pulls 10^6 wei
+    (10^-12 MOR) of the deployer's through an allowance, as a third-party spender, the way every
+    deposit comes in, then sends it back with a plain transfer, the way every payout goes out:
+    fee-on-transfer tokens are refused (the contracts account in nominal amounts), and the
+    deployer ends with what it had."""
+    from mor_market.cli import describe_error
+
     problems = []
     if mor.decimals() != 18:
         problems.append(f"MOR has {mor.decimals()} decimals, not 18")
-    if mor.balanceOf(deployer) < 2 * PROBE_AMOUNT:
-        return [*problems, f"the deployer needs {2 * PROBE_AMOUNT} wei of MOR to probe the token"]
-    before = mor.balanceOf(PROBE_RECEIVER)
-    mor.transfer(PROBE_RECEIVER, PROBE_AMOUNT, sender=deployer)
-    received = mor.balanceOf(PROBE_RECEIVER) - before
-    if received != PROBE_AMOUNT:
-        problems.append(
-            f"a transfer of {PROBE_AMOUNT} wei delivered {received}: fee-on-transfer tokens are not supported"
-        )
-    before = mor.balanceOf(PROBE_RECEIVER)
-    spent = mor.balanceOf(deployer)
-    mor.approve(deployer, PROBE_AMOUNT, sender=deployer)
-    mor.transferFrom(deployer, PROBE_RECEIVER, PROBE_AMOUNT, sender=deployer)
-    received, spent = mor.balanceOf(PROBE_RECEIVER) - before, spent - mor.balanceOf(deployer)
-    if received != PROBE_AMOUNT or spent != PROBE_AMOUNT:
-        problems.append(
-            f"a transferFrom of {PROBE_AMOUNT} wei took {spent} and delivered {received}: "
-            "fee-on-transfer tokens are not supported"
-        )
+    if mor.balanceOf(deployer) < PROBE_AMOUNT:
+        return [*problems, f"the deployer needs {PROBE_AMOUNT} wei (10^-12 MOR) of MOR to probe the token"]
+    if mor.allowance(deployer, probe) < PROBE_AMOUNT:
+        mor.approve(probe, PROBE_AMOUNT, sender=deployer)
+    try:
+        probe.probe(mor, PROBE_AMOUNT, sender=deployer)
+    except Exception as err:  # the probe's revert, as Ape raises it
+        reason = describe_error(err)
+        problems.append(f"the token moves amounts inexactly ({reason}): fee-on-transfer tokens are not supported")
     return problems
 
 
@@ -255,32 +243,12 @@ def _deploy_recorded(
     return contract_at(container, entry["address"])
 
 
-def _hand_over(protocol: Protocol, timelock: Any, deployer: Any, governance: str, delay: int) -> None:
-    """What mor_market.governance.install_timelock does after creating the timelock, each step
-    only if the chain shows it is not done yet (so a resumed deployment finishes it): every
-    contract proposes the timelock as owner; one batch has the timelock accept every ownership and
-    set its real delay; governance gets the three roles and the deployer renounces its own."""
-    contracts = list(governed(protocol).values())
-    for contract in contracts:
-        if contract.owner() == deployer.address and contract.pendingOwner() != timelock.address:
-            contract.transferOwnership(timelock, sender=deployer)
-    targets = [str(c.address) for c in contracts] + [str(timelock.address)]
-    datas = [c.acceptOwnership.encode_input() for c in contracts] + [timelock.updateDelay.encode_input(delay)]
-    values = [0] * len(targets)
-    batch = timelock.hashOperationBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT)
-    if not timelock.isOperationDone(batch):
-        if not timelock.isOperation(batch):
-            timelock.scheduleBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, 0, sender=deployer)
-        timelock.executeBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, sender=deployer)
-    if governance != deployer.address:
-        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
-            if not timelock.hasRole(role, governance):
-                timelock.grantRole(role, governance, sender=deployer)
-        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
-            if timelock.hasRole(role, deployer.address):
-                timelock.renounceRole(role, deployer.address, sender=deployer)
-    if timelock.hasRole(ADMIN_ROLE, deployer.address):
-        timelock.renounceRole(ADMIN_ROLE, deployer.address, sender=deployer)
+def _offer_ownership(protocol: Protocol, deployer: Any, timelock_address: str) -> None:
+    """Every governed contract offers its ownership to the planned timelock, unless the chain
+    shows it already does (a resumed deployment)."""
+    for contract in governed(protocol).values():
+        if contract.owner() == deployer.address and contract.pendingOwner() != timelock_address:
+            contract.transferOwnership(timelock_address, sender=deployer)
 
 
 def write_verification_inputs(project: Any, record: dict[str, Any], folder: Path) -> dict[str, Path]:
@@ -330,9 +298,12 @@ def deploy_network(
     if not steps.get("token_checked"):
         if len(chain.provider.get_code(mor_address) or b"") == 0:
             raise click.ClickException(f"no MOR token at {mor_address} on {key}")
-        problems = token_problems(mor, deployer)
+        probe = _deploy_recorded(project, "TokenProbe", [], deployer, record, save, say)
+        problems = token_problems(mor, deployer, probe)
         if problems:
             raise click.ClickException("refusing to deploy: " + "; ".join(problems))
+        # The probe is a tool of the check, not part of the protocol: recorded apart.
+        record["token_probe"] = record["contracts"].pop("TokenProbe")
         record["contracts"]["MOR"] = {
             "address": mor_address,
             "abi": records.erc20_abi([item.model_dump(mode="json", by_alias=True) for item in mor.contract_type.abi]),
@@ -370,19 +341,29 @@ def deploy_network(
             raise click.ClickException("deployment verification failed: " + "; ".join(failures))
         steps["configured"] = True
         save()
+    if "timelock" not in plan:
+        # The governed contracts offer their ownership to this address, then the timelock is
+        # created there and accepts every offer in its constructor.
+        offers = len(governed(protocol))
+        plan["timelock"] = {
+            "nonce": deployer.nonce + offers,
+            "address": create_address(deployer.address, deployer.nonce + offers),
+        }
+        save()
+    if "GovernanceTimelock" not in record["contracts"]:
+        _offer_ownership(protocol, deployer, plan["timelock"]["address"])
     protocol.timelock = _deploy_recorded(
         project,
         "GovernanceTimelock",
-        [0, [deployer.address], [deployer.address], deployer.address],
+        timelock_arguments(protocol, governance, delay, delay_floor(public)),
         deployer,
         record,
         save,
         say,
+        nonce=plan["timelock"]["nonce"],
     )
-    if not steps.get("handed_over"):
-        _hand_over(protocol, protocol.timelock, deployer, governance, delay)
-        steps["handed_over"] = True
-        save()
+    steps["handed_over"] = True
+    save()
     failures = verify(protocol, mor_address, params, str(protocol.timelock.address))
     failures += verify_timelock(protocol, protocol.timelock, governance, deployer.address, delay, public)
     if failures:

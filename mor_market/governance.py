@@ -21,46 +21,51 @@ CANCELLER_ROLE = keccak(text="CANCELLER_ROLE")
 ADMIN_ROLE = ZERO32  # DEFAULT_ADMIN_ROLE
 ROLES = {"proposer": PROPOSER_ROLE, "executor": EXECUTOR_ROLE, "canceller": CANCELLER_ROLE, "admin": ADMIN_ROLE}
 PUBLIC_MIN_DELAY = 86_400  # at least a day on a public network
-DEPLOYMENT_SALT = keccak(text="mor-market: the timelock takes ownership")
-# OpenZeppelin's OperationState enum
+# OpenZeppelin's OperationState enum; GovernanceTimelock reads an expired operation as unset
 STATES = ("unset", "waiting", "ready", "done")
+GRACE_PERIOD = 14 * 86_400  # GovernanceTimelock.GRACE_PERIOD: a ready operation expires after it
 
 
 def governed(protocol: Any) -> dict[str, Any]:
-    """The contracts governance owns, by their contract names."""
+    """The contracts governance owns, by their contract names (the compute pool has no owner)."""
     return {
         "ModelRegistry": protocol.model_registry,
         "Marketplace": protocol.marketplace,
-        "ComputePool": protocol.pool,
         "SessionRouter": protocol.router,
     }
 
 
-def install_timelock(project: Any, protocol: Any, deployer: Any, governance: str, delay: int, **tx: Any) -> Any:
-    """Put a GovernanceTimelock with `delay` in front of every contract, `governance` as its
-    proposer, executor and canceller, and leave the deployer with no power at all.
+def delay_floor(public: bool) -> int:
+    """The timelock's on-chain delay floor: a day on a public network, none on a local one."""
+    return PUBLIC_MIN_DELAY if public else 0
 
-    The timelock starts with a zero delay and the deployer as its only proposer, executor and
-    admin; every contract proposes it as owner; one batch, executed at once, has it accept every
-    ownership and set its real delay (only the timelock itself may); the deployer then grants the
-    three roles to governance and renounces every role of its own."""
-    timelock = project.GovernanceTimelock.deploy(
-        0, [deployer.address], [deployer.address], deployer.address, sender=deployer, **tx
-    )
+
+def timelock_arguments(protocol: Any, governance: str, delay: int, floor: int) -> list[Any]:
+    """GovernanceTimelock's constructor arguments: `governance` proposes, executes and cancels,
+    nobody administers, and the timelock accepts the ownership every governed contract offered."""
+    return [delay, floor, [governance], [governance], [str(c.address) for c in governed(protocol).values()]]
+
+
+def install_timelock(
+    project: Any, protocol: Any, deployer: Any, governance: str, delay: int, floor: int = 0, **tx: Any
+) -> Any:
+    """Put a GovernanceTimelock with `delay` (never below `floor`) in front of every contract,
+    `governance` as its proposer, executor and canceller, and leave the deployer with no power.
+
+    Every contract first offers its ownership to the timelock's address (the deployer's next
+    CREATE address once those offers are sent); the timelock accepts them in its constructor, so
+    it governs from its first block, with its real delay and no admin."""
+    from mor_market.deploy import create_address
+
     contracts = list(governed(protocol).values())
+    future = create_address(deployer.address, deployer.nonce + len(contracts))
     for contract in contracts:
-        contract.transferOwnership(timelock, sender=deployer, **tx)
-    targets = [str(c.address) for c in contracts] + [str(timelock.address)]
-    datas = [c.acceptOwnership.encode_input() for c in contracts] + [timelock.updateDelay.encode_input(delay)]
-    values = [0] * len(targets)
-    timelock.scheduleBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, 0, sender=deployer, **tx)
-    timelock.executeBatch(targets, values, datas, ZERO32, DEPLOYMENT_SALT, sender=deployer, **tx)
-    if governance != deployer.address:
-        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
-            timelock.grantRole(role, governance, sender=deployer, **tx)
-        for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
-            timelock.renounceRole(role, deployer.address, sender=deployer, **tx)
-    timelock.renounceRole(ADMIN_ROLE, deployer.address, sender=deployer, **tx)
+        contract.transferOwnership(future, sender=deployer, **tx)
+    timelock = project.GovernanceTimelock.deploy(
+        *timelock_arguments(protocol, governance, delay, floor), sender=deployer, **tx
+    )
+    if str(timelock.address) != future:
+        raise RuntimeError(f"the timelock was created at {timelock.address}, not at {future}")
     return timelock
 
 
@@ -78,9 +83,13 @@ def verify_timelock(
         failures.append(f"timelock delay: {timelock.getMinDelay()} s != configured {delay} s")
     if public and timelock.getMinDelay() < PUBLIC_MIN_DELAY:
         failures.append(f"timelock delay: {timelock.getMinDelay()} s, under {PUBLIC_MIN_DELAY} s on a public network")
+    if timelock.delayFloor() != delay_floor(public):
+        failures.append(f"timelock delay floor: {timelock.delayFloor()} s != {delay_floor(public)} s")
     for role in ("proposer", "executor", "canceller"):
         if not timelock.hasRole(ROLES[role], governance):
             failures.append(f"timelock: governance {governance} is not {role}")
+    if not timelock.hasRole(ADMIN_ROLE, timelock.address):
+        failures.append("timelock: does not administer its own roles")
     if timelock.hasRole(ADMIN_ROLE, governance) or timelock.hasRole(ADMIN_ROLE, deployer):
         failures.append("timelock: an account holds the admin role (only the timelock itself may)")
     if deployer != governance:
@@ -170,8 +179,16 @@ def operations(timelock: Any, from_block: int) -> list[Operation]:
 
 
 def state_of(timelock: Any, operation_id: bytes) -> str:
-    """unset, waiting, ready or done."""
+    """unset, waiting, ready, expired (ready and not executed within 14 days) or done."""
+    if timelock.isOperationExpired(operation_id):
+        return "expired"
     return STATES[int(timelock.getOperationState(operation_id))]
+
+
+def expires_at(timelock: Any, operation_id: bytes) -> int | None:
+    """When a scheduled, not executed operation stops being executable (None: done or unset)."""
+    ready_at = int(timelock.getTimestamp(operation_id))
+    return ready_at + GRACE_PERIOD if ready_at > 1 else None
 
 
 def dry_run(contract: Any, method: str, *args: Any, sender: str) -> None:

@@ -29,7 +29,7 @@ def cli(account_alias: str | None, force: bool) -> None:
         click.echo(f"  {name:<18} {entry['address']}")
     click.echo(f"  config hash        {record['config_hash']}")
     click.echo(
-        f"  min provider stake {mor(record['config']['min_provider_stake'])}, budget {record['config']['budget_bps']} bps"
+        f"  min provider stake {mor(record['config']['min_provider_stake'])}, budget 1% of the pool a day"
     )
     click.echo(
         f"every contract is owned by the timelock {record['contracts']['GovernanceTimelock']['address']} (delay {record['timelock_delay']} s); "
