@@ -14,7 +14,6 @@ from typing import Any
 import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address
 
-
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
