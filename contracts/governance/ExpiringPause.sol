@@ -32,9 +32,9 @@ abstract contract ExpiringPause is IExpiringPause, Governed {
     }
 
     /// @inheritdoc IExpiringPause
-    function setGuardian(address guardian_) external onlyOwner {
-        emit GuardianSet(_pauseState.guardian, guardian_);
-        _pauseState.guardian = guardian_;
+    function setGuardian(address newGuardian) external onlyOwner {
+        emit GuardianSet(_pauseState.guardian, newGuardian);
+        _pauseState.guardian = newGuardian;
     }
 
     /// @inheritdoc IExpiringPause

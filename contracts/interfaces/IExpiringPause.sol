@@ -28,8 +28,8 @@ interface IExpiringPause {
 
     /// @notice Names the guardian, the one address besides governance that may pause (and
     /// only pause); the zero address revokes it. Governance only.
-    /// @param guardian The new guardian, or zero for none.
-    function setGuardian(address guardian) external;
+    /// @param newGuardian The new guardian, or zero for none.
+    function setGuardian(address newGuardian) external;
 
     /// @notice The guardian (zero: none).
     function guardian() external view returns (address);
