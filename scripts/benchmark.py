@@ -178,10 +178,10 @@ class Bench:
         rec("setPriceBounds", p.marketplace.setPriceBounds(10**9, 10**17, sender=o))
         rec("setBidFee", p.marketplace.setBidFee(MOR, sender=o))
         rec("setMinModelStake", p.model_registry.setMinModelStake(MOR, sender=o))
-        rec("setBudgetBps", p.pool.setBudgetBps(50, sender=o))
+        rec("setGuardian", p.router.setGuardian(self.keeper, sender=o))
         rec("setDurationBounds", p.router.setDurationBounds(120, 2 * DAY, sender=o))
         rec("setReferenceSupply", p.router.setReferenceSupply(10**25, sender=o))
-        rec("pause (router)", p.router.pause(sender=o))
+        rec("pause (router, by its guardian)", p.router.pause(sender=self.keeper))
         rec("unpause (router)", p.router.unpause(sender=o))
         return gas
 
