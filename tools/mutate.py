@@ -30,6 +30,7 @@ with every command of that campaign (`--resume`, `--only`, `--report`, `--list`)
 
 The v3 campaign (issue #26) is the same with `--changed-since 606e63f --name mutation-v3`:
 audit/mutation-v3.{json,md}; `--name` must be passed with every command of that campaign too.
+Issue #27's (governance) is `--changed-since d0b6271 --name mutation-v3-governance`.
 
 With a test map of the current sources (`--build-testmap`; its traced run is the unmutated
 baseline), a mutant runs only the tests of its file's subset that execute the innermost statement
@@ -96,6 +97,11 @@ SUBSETS: dict[str, list[str]] = {
     "contracts/libraries/ReputationMath.sol": ["tests/unit/reputation"],
     "contracts/libraries/Days.sol": ["tests/unit/compute_pool", "tests/unit/session_router"],
     "contracts/libraries/CompletedStats.sol": ["tests/unit/session_router"],
+    "contracts/governance/ExpiringPause.sol": ["tests/unit/governance"],
+    "contracts/governance/Governed.sol": ["tests/unit/governance"],
+    "contracts/governance/SurplusSweep.sol": ["tests/unit/governance"],
+    "contracts/GovernanceTimelock.sol": ["tests/unit/governance"],
+    "contracts/deploy/TokenProbe.sol": ["tests/unit/governance"],
 }
 PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rfE"]
 
