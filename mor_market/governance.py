@@ -195,21 +195,22 @@ def dry_run(contract: Any, method: str, *args: Any, sender: str) -> None:
     """Call `contract.method(*args)` as `sender` (the timelock) without sending anything: raises
     the contract's revert (a parameter out of bounds, a pause too soon) before a change is
     scheduled, where it would otherwise only fail at execution, after the delay."""
-    import re
-
     from ape import chain
+    from web3.exceptions import ContractLogicError
+
+    from mor_market.cli import decode_revert
 
     data = "0x" + bytes(getattr(contract, method).encode_input(*args)).hex()
+    call = {"from": sender, "to": str(contract.address), "data": data}
     try:
-        chain.provider.make_request("eth_call", [{"from": sender, "to": str(contract.address), "data": data}, "latest"])
-    except Exception as err:  # the node's revert, as Ape's ProviderError or web3's errors
+        # web3 hands back the revert data as hex; the node's message may print it as text
+        chain.provider.web3.eth.call(call, "latest")
+    except ContractLogicError as err:
+        raw = err.data if isinstance(err.data, str) and err.data.startswith("0x") else ""
+        decoded = decode_revert(raw) if len(raw) >= 10 else None
+        raise ValueError((decoded or raw) if len(raw) >= 10 else str(err.message or err)) from None
+    except Exception as err:  # any other failure of the call, as one line
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        custom = re.search(r"custom error (0x[0-9a-fA-F]{8}):?\s*([0-9a-fA-F]*)", message)
-        if custom:
-            from mor_market.cli import decode_revert
-
-            raw = custom.group(1) + custom.group(2)
-            message = decode_revert(raw) or raw
         raise ValueError(message) from None
 
 

@@ -335,7 +335,6 @@ def market_status(p: Protocol) -> dict[str, Any]:
             "min_provider_stake": p.marketplace.minProviderStake(),
             "bid_fee": p.marketplace.bidFee(),
             "price_bounds": list(bounds),
-            "budget_bps": p.pool.budgetBps(),
             "duration_bounds": list(durations),
             "min_model_stake": p.model_registry.minModelStake(),
         },

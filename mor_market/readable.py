@@ -146,7 +146,6 @@ def market_view(p: Protocol, open_sessions: list[dict[str, Any]]) -> dict[str, A
             "min_model_stake": format_mor(int(params["min_model_stake"])),
             "bid_fee": format_mor(int(params["bid_fee"])),
             "price_bounds": [format_price(int(low)), format_price(int(high))],
-            "budget_bps": int(params["budget_bps"]),
             "duration_bounds": [format_duration(int(shortest)), format_duration(int(longest))],
         },
         "paused": paused,

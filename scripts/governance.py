@@ -1,10 +1,13 @@
 """`ape run governance ...`: governance of a deployment, through its timelock (PROTOCOL.md §7,
 "Announced changes"). Every change is scheduled, stays public for the timelock's delay, then is
-executed; with a delay of 0 (a local node) the named commands (`whitelist`, `set`, `pause`,
+executed within 14 days of being ready (after that it expires and must be scheduled again). With
+a delay of 0 (a local node) the named commands (`whitelist`, `set`, `guardian`, `pause`,
 `unpause`, `withdraw-fees`) execute at once, otherwise they print the operation id and when it is
 ready. Each change is tried as the timelock first, so a value out of bounds is refused before
-anything is sent. `fund` and `sweep` are open to anyone. `show` lists who governs and every
-operation with its state."""
+anything is sent. The guardian (`guardian set`) pauses at once, without the timelock, and can do
+nothing else. `fund` and `sweep` are open to anyone. `show` lists who governs and every operation
+with its state and expiry. The compute pool has no owner: nothing about it is governed (its daily
+budget is a constant 1% of the previous day's close)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 
 import click
 from ape import chain
+from ape.exceptions import ApeException
 
 from mor_market import governance as gov
 from mor_market.cli import (
@@ -22,19 +26,21 @@ from mor_market.cli import (
     MarketGroup,
     OneLineError,
     account_option,
+    describe_error,
     load_protocol,
     load_record,
     one_line_errors,
     require_balance,
     resolve_account,
 )
+from mor_market.deploy import ZERO_ADDRESS
 from mor_market.units import format_duration, format_price, format_time, parse_mor
 from mor_market.units import format_mor as mor
 
+# What governance can schedule calls to (the compute pool has no owner: nothing to schedule there).
 CONTRACTS = {
     "marketplace": "marketplace",
     "model-registry": "model_registry",
-    "pool": "pool",
     "router": "router",
     "timelock": "timelock",
 }
@@ -71,12 +77,15 @@ def _find(timelock: Any, first_block: int, prefix: str) -> gov.Operation:
     return matches[0]
 
 
-@click.group(cls=MarketGroup, short_help="Whitelist, parameters, pause, fees, funding; schedule, execute, show")
+@click.group(
+    cls=MarketGroup, short_help="Whitelist, parameters, guardian, pause, fees, funding; schedule, execute, show"
+)
 def cli() -> None:
     """Governance through the deployment's timelock. Named changes: `whitelist add|remove|off`,
-    `set PARAMETER VALUE`, `pause`, `unpause`, `withdraw-fees`; any call: `schedule`, then
-    `execute` once its delay is over; `cancel`; `show`. Open to anyone: `fund`, `sweep`.
-    Amounts are MOR (1.5; 100wei for wei)."""
+    `set PARAMETER VALUE`, `guardian set|revoke`, `pause`, `unpause`, `withdraw-fees`; any call:
+    `schedule`, then `execute` once its delay is over (within 14 days); `cancel`; `show`. The
+    guardian's `pause` needs no timelock. Open to anyone: `fund`, `sweep`. Amounts are MOR (1.5;
+    100wei for wei)."""
 
 
 @cli.command(short_help="Schedule CONTRACT.FUNCTION(ARGS)")
@@ -85,9 +94,9 @@ def cli() -> None:
 @click.argument("function")
 @click.argument("args", nargs=-1)
 def schedule(account_alias: str | None, contract: str, function: str, args: tuple[str, ...]) -> None:
-    """Schedule a call by governance, e.g. `schedule pool setBudgetBps 50` or `schedule marketplace
-    setWhitelisted 0xABC... true`. Integers are raw here (wei, seconds, basis points); the named
-    commands (`set`, `whitelist`, ...) take MOR."""
+    """Schedule a call by governance, e.g. `schedule router setDurationBounds 600 86400` or
+    `schedule marketplace setWhitelisted 0xABC... true` or `schedule timelock updateDelay 172800`.
+    Integers are raw here (wei, seconds); the named commands (`set`, `whitelist`, ...) take MOR."""
     proposer = resolve_account(account_alias)
     protocol = load_protocol()
     timelock = _timelock(protocol)
@@ -109,14 +118,29 @@ def schedule(account_alias: str | None, contract: str, function: str, args: tupl
 @account_option()
 @click.argument("operation_id")
 def execute(account_alias: str | None, operation_id: str) -> None:
-    """Execute the scheduled operation whose id starts with OPERATION_ID, once its delay is over."""
+    """Execute the scheduled operation whose id starts with OPERATION_ID, once its delay is over
+    and before it expires (14 days after it became ready; then schedule it again)."""
     executor = resolve_account(account_alias)
     protocol = load_protocol()
     timelock = _timelock(protocol)
     op = _find(timelock, load_record()["first_block"], operation_id)
+    if timelock.isOperationExpired(op.id):
+        raise _expired(op.id, gov.expires_at(timelock, op.id) or 0)
     with one_line_errors("execute"):
-        gov.execute(timelock, executor, op)
+        try:
+            gov.execute(timelock, executor, op)
+        except ApeException as err:  # expired in the block it would run in: the same line
+            if describe_error(err).startswith("TimelockOperationExpired("):
+                raise _expired(op.id, gov.expires_at(timelock, op.id) or 0) from None
+            raise
     click.echo(f"executed {op.id.hex()}: {op.describe(protocol, timelock)}")
+
+
+def _expired(operation_id: bytes, expired_at: int) -> OneLineError:
+    return OneLineError(
+        f"execute failed: operation 0x{bytes(operation_id).hex()} expired at {format_time(expired_at)}: "
+        "schedule it again"
+    )
 
 
 @cli.command(short_help="Cancel a scheduled operation")
@@ -133,23 +157,30 @@ def cancel(account_alias: str | None, operation_id: str) -> None:
     click.echo(f"cancelled {op.id.hex()}: {op.describe(protocol, timelock)}")
 
 
-@cli.command(short_help="Who governs, and every operation")
+@cli.command(short_help="Who governs, and every operation with its state and expiry")
 def show() -> None:
-    """The owner of every contract, the timelock's delay and roles, and every operation scheduled
-    since the deployment with its state (waiting, ready, done, cancelled)."""
+    """The owner and guardian of every governed contract, the timelock's delay, floor and roles,
+    and every operation scheduled since the deployment with its state: waiting, ready (with when
+    it expires, 14 days after it became ready), expired (schedule it again), done or cancelled."""
     protocol = load_protocol()
     record = load_record()
     for name, contract in gov.governed(protocol).items():
-        click.echo(f"{name:<14} owner {contract.owner()}")
+        click.echo(f"{name:<14} owner {contract.owner()}, guardian {_guardian_text(contract)}")
     timelock = _timelock(protocol)
     click.echo(
-        f"timelock       {timelock.address}: delay {timelock.getMinDelay()} s, governance {record['governance']}"
+        f"timelock       {timelock.address}: delay {timelock.getMinDelay()} s (floor {timelock.delayFloor()} s), "
+        f"governance {record['governance']}"
     )
     for op in gov.operations(timelock, record["first_block"]):
         state = gov.state_of(timelock, op.id)
-        ready_at = int(timelock.getTimestamp(op.id))
+        # every listed operation was scheduled: one that reads unset was cancelled
         state = "cancelled" if state == "unset" else state
-        when = f", ready at {_when(ready_at)}" if state in ("waiting", "ready") and ready_at > 1 else ""
+        ready_at, expires = int(timelock.getTimestamp(op.id)), gov.expires_at(timelock, op.id)
+        when = ""
+        if state in ("waiting", "ready") and expires is not None:
+            when = f", ready at {_when(ready_at)}, expires at {_when(expires)}"
+        elif state == "expired" and expires is not None:
+            when = f", expired at {_when(expires)}: schedule it again"
         click.echo(f"{op.id.hex()[:16]}  {state:<9} {op.describe(protocol, timelock)}{when}")
 
 
@@ -221,7 +252,6 @@ def whitelist_show(address: str | None) -> None:
 
 # name: (contract, setter, parser of each value, what it is)
 PARAMETERS: dict[str, tuple[str, str, tuple[Any, ...], str]] = {
-    "budget-bps": ("pool", "setBudgetBps", (click.IntRange(1, 100),), "the pool's daily budget, 1..100 bps"),
     "min-provider-stake": ("marketplace", "setMinProviderStake", (MOR_AMOUNT,), "MOR, once the whitelist is off"),
     "min-model-stake": ("model_registry", "setMinModelStake", (MOR_AMOUNT,), "MOR to register a model"),
     "bid-fee": ("marketplace", "setBidFee", (MOR_AMOUNT,), "MOR per bid, to the fee balance"),
@@ -237,8 +267,9 @@ PARAMETERS: dict[str, tuple[str, str, tuple[Any, ...], str]] = {
 @click.argument("values", nargs=-1, required=True)
 def set_(account_alias: str | None, parameter: str, values: tuple[str, ...]) -> None:
     """Set PARAMETER to VALUES, checked against its hard bounds before anything is sent:
-    budget-bps 1..100; min-provider-stake, min-model-stake, bid-fee, reference-supply in MOR;
-    price-bounds MIN MAX in MOR per second (or 0.864/day); duration-bounds MIN MAX (300, 5m, 1d)."""
+    min-provider-stake, min-model-stake, bid-fee, reference-supply in MOR; price-bounds MIN MAX in
+    MOR per second (or 0.864/day; MIN at most 0.000005); duration-bounds MIN MAX (300, 5m, 1d; MIN
+    at most 1h). The pool's daily budget is a constant 1%: not a parameter."""
     contract, setter, parsers, what = PARAMETERS[parameter]
     if len(values) != len(parsers):
         raise OneLineError(f"{parameter} takes {len(parsers)} value(s): {what}")
@@ -247,29 +278,106 @@ def set_(account_alias: str | None, parameter: str, values: tuple[str, ...]) -> 
 
 
 PAUSABLE = {"marketplace": "marketplace", "model-registry": "model_registry", "router": "router"}
+CONTRACT_CHOICE = click.Choice([*sorted(PAUSABLE), "all"])
+
+
+def _pausable(contract: str) -> list[str]:
+    return sorted(PAUSABLE) if contract == "all" else [contract]
+
+
+def _guardian_text(contract: Any) -> str:
+    guardian = str(contract.guardian())
+    return "none" if int(guardian, 16) == 0 else guardian
+
+
+@cli.group(cls=MarketGroup, short_help="The guardian, who may only pause: set, revoke, show")
+def guardian() -> None:
+    """The guardian of a pausable contract (marketplace, model-registry, router) pauses it at once,
+    without the timelock, for at most 7 days, and can do nothing else: not unpause, not change
+    anything. Governance sets and revokes it through the timelock, like any change."""
+
+
+@guardian.command("set", short_help="Make ADDRESS the guardian (through the timelock)")
+@account_option()
+@click.argument("address", type=ADDRESS)
+@click.option("--contract", type=CONTRACT_CHOICE, default="all", show_default=True, help="Which contract.")
+def guardian_set(account_alias: str | None, address: str, contract: str) -> None:
+    """Make ADDRESS the guardian of CONTRACT (default all three pausable contracts), replacing
+    the current one; `guardian revoke` leaves none."""
+    if int(address, 16) == 0:
+        raise OneLineError("the zero address is no guardian: `guardian revoke` leaves none")
+    protocol = load_protocol()
+    for name in _pausable(contract):
+        target = getattr(protocol, PAUSABLE[name])
+        if str(target.guardian()).lower() == address.lower():
+            click.echo(f"{name}: {address} is already the guardian")
+            continue
+        _change(account_alias, PAUSABLE[name], "setGuardian", address)
+
+
+@guardian.command("revoke", short_help="Leave no guardian (through the timelock)")
+@account_option()
+@click.option("--contract", type=CONTRACT_CHOICE, default="all", show_default=True, help="Which contract.")
+def guardian_revoke(account_alias: str | None, contract: str) -> None:
+    """Leave CONTRACT (default all three) without a guardian: only governance pauses it then."""
+    protocol = load_protocol()
+    for name in _pausable(contract):
+        target = getattr(protocol, PAUSABLE[name])
+        if int(str(target.guardian()), 16) == 0:
+            click.echo(f"{name}: no guardian to revoke")
+            continue
+        _change(account_alias, PAUSABLE[name], "setGuardian", ZERO_ADDRESS)
+
+
+@guardian.command("show", short_help="Each pausable contract's guardian")
+def guardian_show() -> None:
+    """The guardian of each pausable contract, or none."""
+    protocol = load_protocol()
+    for name in sorted(PAUSABLE):
+        click.echo(f"{name:<14} guardian {_guardian_text(getattr(protocol, PAUSABLE[name]))}")
+
+
+def _is_guardian(contract: Any, account: Any) -> bool:
+    return str(contract.guardian()).lower() == str(account.address).lower()
 
 
 @cli.command(short_help="Pause new registrations, bids and sessions (at most 7 days)")
 @account_option()
-@click.argument("contract", type=click.Choice([*sorted(PAUSABLE), "all"]), default="all")
+@click.argument("contract", type=CONTRACT_CHOICE, default="all")
 def pause(account_alias: str | None, contract: str) -> None:
     """Pause CONTRACT (default all): closing, claiming and withdrawing go on; it lifts itself
-    after 7 days, and a new pause waits as long again."""
-    for name in sorted(PAUSABLE) if contract == "all" else [contract]:
-        _change(account_alias, PAUSABLE[name], "pause")
+    after 7 days, and a new pause waits as long again. The guardian's pause is immediate;
+    governance's goes through the timelock."""
+    account = resolve_account(account_alias)
+    protocol = load_protocol()
+    for name in _pausable(contract):
+        target = getattr(protocol, PAUSABLE[name])
+        if not _is_guardian(target, account):
+            _change(account_alias, PAUSABLE[name], "pause")
+            continue
+        with one_line_errors(f"pause {name}"):
+            tx = target.pause(sender=account)
+        until = tx.decode_logs(target.Paused)[0].until
+        click.echo(f"paused {target.contract_type.name} until {format_time(until)} (as its guardian)")
 
 
-@cli.command(short_help="Lift a pause early")
+@cli.command(short_help="Lift a pause early (governance only)")
 @account_option()
-@click.argument("contract", type=click.Choice([*sorted(PAUSABLE), "all"]), default="all")
+@click.argument("contract", type=CONTRACT_CHOICE, default="all")
 def unpause(account_alias: str | None, contract: str) -> None:
-    """Unpause CONTRACT (default all paused ones)."""
+    """Unpause CONTRACT (default all paused ones). Only governance lifts a pause: the guardian
+    cannot."""
+    account = resolve_account(account_alias)
     protocol = load_protocol()
     names = (
         [n for n in sorted(PAUSABLE) if getattr(protocol, PAUSABLE[n]).paused()] if contract == "all" else [contract]
     )
     if not names:
         raise OneLineError("nothing is paused")
+    timelock = protocol.timelock
+    governs = timelock is None or timelock.hasRole(gov.PROPOSER_ROLE, account)
+    if not governs and any(_is_guardian(getattr(protocol, PAUSABLE[n]), account) for n in names):
+        raise OneLineError(f"{account.address} is a guardian: it may pause, only governance unpauses")
     for name in names:
         _change(account_alias, PAUSABLE[name], "unpause")
 
@@ -343,7 +451,7 @@ def params() -> None:
     low, high = p.marketplace.priceBounds()
     shortest, longest = p.router.durationBounds()
     click.echo(f"whitelist          {'on' if p.marketplace.whitelistEnabled() else 'off'}")
-    click.echo(f"budget-bps         {p.pool.budgetBps()}")
+    click.echo(f"budget             {p.pool.budgetBps() / 100:g}% of the previous day's close (constant)")
     click.echo(f"min-provider-stake {mor(p.marketplace.minProviderStake())}")
     click.echo(f"min-model-stake    {mor(p.model_registry.minModelStake())}")
     click.echo(f"bid-fee            {mor(p.marketplace.bidFee())} (fee balance {mor(p.marketplace.feeBalance())})")
@@ -351,6 +459,7 @@ def params() -> None:
     click.echo(f"duration-bounds    {format_duration(shortest)} .. {format_duration(longest)}")
     click.echo(f"reference-supply   {mor(p.router.referenceSupply())}")
     for name, attr in sorted(PAUSABLE.items()):
+        click.echo(f"{name:<18} guardian {_guardian_text(getattr(p, attr))}")
         until, next_at = getattr(p, attr).pauseState()
         state = f"paused until {format_time(until)}" if getattr(p, attr).paused() else "not paused"
         click.echo(f"{name:<18} {state}; next pause possible from {format_time(next_at) if next_at else 'now'}")

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ape import chain
 from click.testing import CliRunner
 
+from mor_market.record import ATTRIBUTES
 from mor_market.units import hex_id
 
 SCRIPTS = Path(__file__).parents[2] / "scripts"
-NETWORK = ["--network", "arbitrum:sepolia-fork:foundry"]
 CONSUMER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # TEST::3
 MALFORMED = "0x12345"
 BAD_CHECKSUM = "0x90f79bf6EB2c4f870365E785982E1f101E93b906"
@@ -60,6 +61,12 @@ CASES: list[tuple[str, list[str]]] = [
     ("governance", ["set", "budget-bps", "0"]),
     ("governance", ["set", "bid-fee", "11"]),
     ("governance", ["set", "price-bounds", "1"]),
+    ("governance", ["set", "price-bounds", "0.00001", "0.001"]),
+    ("governance", ["set", "duration-bounds", "2h", "1d"]),
+    ("governance", ["schedule", "pool", "setBudgetBps", "50"]),
+    ("governance", ["guardian", "set", MALFORMED]),
+    ("governance", ["guardian", "set", "0x0000000000000000000000000000000000000000"]),
+    ("governance", ["guardian", "revoke", "--contract", "pool"]),
     ("governance", ["set", "min-provider-stake", "-1"]),
     ("governance", ["set", "no-such-parameter", "1"]),
     ("governance", ["fund", "0"]),
@@ -83,7 +90,9 @@ def _script(name: str) -> Any:
 def record(protocol, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The test deployment as the scripts find it: deployments/<network>.json."""
     monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
-    data = {"contracts": protocol.addresses(), "first_block": 0, "governance": protocol.pool.owner()}
+    by_attribute = protocol.addresses()
+    contracts = {name: {"address": by_attribute[a]} for name, a in ATTRIBUTES.items() if a in by_attribute}
+    data = {"contracts": contracts, "first_block": 0, "governance": protocol.marketplace.owner()}
     (tmp_path / "arbitrum-sepolia-fork.json").write_text(json.dumps(data))
     (tmp_path / "broken.json").write_text("INFO: Connecting to a 'anvil' node.\n{")
     return tmp_path
@@ -100,12 +109,17 @@ def test_bad_input__every_command__is_one_error_line_and_a_non_zero_exit(
         "broken": str(record / "broken.json"),
     }
     argv = [a.format(**values) for a in args]
-    result = CliRunner(mix_stderr=False).invoke(_script(script), [*argv, *NETWORK])
+    # The test's own fork, handed over as `--network` would hand over a new one (where the
+    # recorded contracts would not exist and every command would fail for that reason alone).
+    result = CliRunner(mix_stderr=False).invoke(_script(script), argv, obj={"provider": chain.provider})
 
     assert result.exit_code != 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(("INFO:", "WARNING:"))]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]
+    # refused for the bad input, not because the test's deployment could not be found
+    assert "not on this chain" not in lines[0] and "KeyError" not in lines[0]
+    print(f"{script} {' '.join(argv)}: {lines[0]}")
     assert "Traceback" not in result.output
     assert result.stdout.strip() == ""
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)

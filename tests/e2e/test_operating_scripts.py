@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import ape
 import click
@@ -15,13 +16,17 @@ from ape import chain
 from ape.exceptions import ContractLogicError
 from click.testing import CliRunner
 
+from mor_market import governance as gov
 from mor_market import operations as ops
-from mor_market.cli import describe_error, one_line_errors
+from mor_market.cli import describe_error, load_config, load_protocol, one_line_errors
 from mor_market.constants import MOR
+from mor_market.deploy import ZERO_ADDRESS
 from mor_market.ranking import BALANCED, MIN_RATED_SECONDS, VERDICT_WINDOW
 from mor_market.readable import stats_view
+from mor_market.units import format_time
 
 SCRIPTS = Path(__file__).parents[2] / "scripts"
+DAY = 86_400
 
 
 def _script(name: str):
@@ -50,7 +55,7 @@ def _script(name: str):
             ],
         ),
         ("consumer", ["bids", "quote", "open", "chat", "session", "close", "withdraw", "status"]),
-        ("governance", ["schedule", "execute", "cancel", "show"]),
+        ("governance", ["schedule", "execute", "cancel", "show", "guardian"]),
         ("keeper", ["--limit"]),
         ("status", ["--from-block"]),
         ("deploy", ["--force", "--account"]),
@@ -203,8 +208,11 @@ def _revert_data(signature: str, *words: int | bytes) -> str:
             "ParameterOutOfBounds(name=minProviderStake, value=1000000 MOR, minimum=0 MOR, maximum=100000 MOR)",
         ),
         (
-            _revert_data("ParameterOutOfBounds(bytes32,uint256,uint256,uint256)", b"budgetBps", 500, 1, 100),
-            "ParameterOutOfBounds(name=budgetBps, value=500, minimum=1, maximum=100)",
+            _revert_data(
+                "ParameterOutOfBounds(bytes32,uint256,uint256,uint256)", b"minPricePerSecond", 10**13, 10**9, 5 * 10**12
+            ),
+            "ParameterOutOfBounds(name=minPricePerSecond, value=0.00001 MOR/s, minimum=0.000000001 MOR/s, "
+            "maximum=0.000005 MOR/s)",
         ),
         (
             _revert_data("ParameterOutOfBounds(bytes32,uint256,uint256,uint256)", b"minSessionDuration", 1, 60, 86400),
@@ -243,3 +251,168 @@ def test_load_protocol__a_record_of_contracts_not_on_this_chain__is_one_line_nam
 
     message = raised.value.format_message()
     assert "not on this chain" in message and "./dev node" in message and "\n" not in message
+
+
+# ------------------------------------------------------------------ `ape run governance`
+
+
+def _run(name: str, *args: str) -> Any:
+    """`ape run <name> ARGS` in this process, connected to the test's own fork (the provider is
+    handed over as `--network` would hand over a new one); stdout and stderr apart."""
+    return CliRunner(mix_stderr=False).invoke(_script(name), list(args), obj={"provider": chain.provider})
+
+
+def _ok(result: Any) -> str:
+    assert result.exit_code == 0, result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    return result.stdout
+
+
+def _one_error_line(result: Any) -> str:
+    assert result.exit_code == 1, result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(("INFO:", "WARNING:"))]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and result.stdout.strip() == ""
+    return lines[0]
+
+
+@pytest.fixture
+def deployed(project, owner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A local `ape run deploy` (no delay: every change applies at once), recorded where the
+    scripts look."""
+    monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
+    from mor_market.deployment import deploy_network
+
+    deploy_network(project, owner, force=True)
+    return load_protocol()
+
+
+@pytest.fixture
+def deployed_with_a_day(project, owner, stranger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`ape run deploy` as on a public network: a day's delay (and floor), `stranger` (TEST::6)
+    governs."""
+    monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
+    monkeypatch.setattr("mor_market.deployment.is_local_network", lambda: False)
+    monkeypatch.setattr("mor_market.deployment.is_local_node", lambda: False)
+    config = {**load_config("arbitrum-sepolia-fork"), "timelock_delay": DAY, "governance": stranger.address}
+    monkeypatch.setattr("mor_market.deployment.load_config", lambda _key: config)
+    from mor_market.deployment import deploy_network
+
+    deploy_network(project, owner, force=True)
+    return load_protocol()
+
+
+def test_governance_cli__guardian_set_show_revoke__the_guardian_pauses_at_once_and_cannot_unpause(deployed, keeper):
+    protocol = deployed
+    marketplace = protocol.marketplace
+    assert _ok(_run("governance", "guardian", "show")).splitlines() == [
+        f"{name:<14} guardian none" for name in ("marketplace", "model-registry", "router")
+    ]
+
+    done = _ok(_run("governance", "guardian", "set", keeper.address, "--contract", "marketplace"))
+    assert done.strip() == f"done: Marketplace.setGuardian({keeper.address})"
+    assert _ok(_run("governance", "guardian", "show")).splitlines() == [
+        f"marketplace    guardian {keeper.address}",
+        "model-registry guardian none",
+        "router         guardian none",
+    ]
+    assert marketplace.guardian() == keeper.address
+
+    # The guardian (TEST::5) pauses at once, without the timelock; it cannot lift the pause.
+    operations_before = len(gov.operations(protocol.timelock, 0))
+    paused = _ok(_run("governance", "pause", "marketplace", "--account", "TEST::5"))
+    until = marketplace.pauseState()[0]
+    assert paused.strip() == f"paused Marketplace until {format_time(until)} (as its guardian)"
+    assert marketplace.paused() and len(gov.operations(protocol.timelock, 0)) == operations_before
+    refused = _one_error_line(_run("governance", "unpause", "marketplace", "--account", "TEST::5"))
+    assert refused == f"error: {keeper.address} is a guardian: it may pause, only governance unpauses"
+    assert marketplace.paused()
+    # Where it is not the guardian, its pause is governance's: refused by the timelock.
+    router_refused = _one_error_line(_run("governance", "pause", "router", "--account", "TEST::5"))
+    assert router_refused.startswith("error: pause failed: AccessControlUnauthorizedAccount(")
+    assert not protocol.router.paused()
+
+    revoked = _ok(_run("governance", "guardian", "revoke"))
+    assert revoked.splitlines() == [
+        "done: Marketplace.setGuardian(0x0000000000000000000000000000000000000000)",
+        "model-registry: no guardian to revoke",
+        "router: no guardian to revoke",
+    ]
+    assert [c.guardian() for c in (marketplace, protocol.model_registry, protocol.router)] == [ZERO_ADDRESS] * 3
+
+
+def test_governance_cli__guardian_set__with_a_delay__is_scheduled_and_applies_after_it(deployed_with_a_day, keeper):
+    protocol = deployed_with_a_day
+    scheduled = _ok(_run("governance", "guardian", "set", keeper.address, "--account", "TEST::6"))
+    lines = scheduled.splitlines()
+    assert len(lines) == 3 and all(line.startswith("scheduled ") for line in lines)
+    assert [c.guardian() for c in gov.governed(protocol).values()] == [ZERO_ADDRESS] * 3
+    assert _one_error_line(_run("governance", "pause", "router", "--account", "TEST::5")).startswith(
+        "error: pause failed: AccessControlUnauthorizedAccount("
+    )
+
+    chain.pending_timestamp += DAY
+    for line in lines:
+        _ok(_run("governance", "execute", line.split()[1].rstrip(":")[:12], "--account", "TEST::6"))
+    assert [c.guardian() for c in gov.governed(protocol).values()] == [keeper.address] * 3
+    assert "as its guardian" in _ok(_run("governance", "pause", "router", "--account", "TEST::5"))
+    assert protocol.router.paused()
+
+
+def test_governance_cli__show__prints_each_operation_state_and_when_it_expires(deployed_with_a_day):
+    protocol = deployed_with_a_day
+    timelock = protocol.timelock
+    scheduled = _ok(_run("governance", "set", "bid-fee", "1", "--account", "TEST::6"))
+    op_id = scheduled.split()[1].rstrip(":")
+    ready_at = int(timelock.getTimestamp(bytes.fromhex(op_id)))
+    expires = ready_at + gov.GRACE_PERIOD
+
+    def line() -> str:
+        shown = _ok(_run("governance", "show")).splitlines()
+        assert f"timelock       {timelock.address}: delay 86400 s (floor 86400 s), governance " in shown[3]
+        return next(row for row in shown if row.startswith(op_id[:16]))
+
+    waiting = line()
+    print(waiting)
+    assert waiting == (
+        f"{op_id[:16]}  waiting   Marketplace.setBidFee(1000000000000000000), "
+        f"ready at {format_time(ready_at)}, expires at {format_time(expires)}"
+    )
+    chain.mine(timestamp=ready_at)
+    assert line().startswith(f"{op_id[:16]}  ready     ") and line().endswith(f"expires at {format_time(expires)}")
+    chain.mine(timestamp=expires)
+    expired = line()
+    print(expired)
+    assert expired == (
+        f"{op_id[:16]}  expired   Marketplace.setBidFee(1000000000000000000), "
+        f"expired at {format_time(expires)}: schedule it again"
+    )
+
+
+def test_governance_cli__execute_of_an_expired_operation__is_one_line_saying_when_it_expired(
+    deployed_with_a_day, stranger
+):
+    protocol = deployed_with_a_day
+    timelock = protocol.timelock
+    op_id = _ok(_run("governance", "set", "bid-fee", "1", "--account", "TEST::6")).split()[1].rstrip(":")
+    expires = int(timelock.getTimestamp(bytes.fromhex(op_id))) + gov.GRACE_PERIOD
+    expected = f"error: execute failed: operation 0x{op_id} expired at {format_time(expires)}: schedule it again"
+
+    # Expired in the block the execution would run in: the timelock's revert, named the same way.
+    chain.mine(timestamp=expires - 2)
+    chain.pending_timestamp = expires
+    assert _one_error_line(_run("governance", "execute", op_id[:12], "--account", "TEST::6")) == expected
+
+    # Expired already: refused before anything is sent.
+    chain.mine(timestamp=expires + 1)
+    nonce = stranger.nonce
+    assert _one_error_line(_run("governance", "execute", op_id[:12], "--account", "TEST::6")) == expected
+    assert stranger.nonce == nonce
+    assert protocol.marketplace.bidFee() == 0
+
+
+def test_governance_cli__params__shows_the_budget_as_a_constant_and_each_guardian(deployed):
+    shown = _ok(_run("governance", "params")).splitlines()
+    assert "budget             1% of the previous day's close (constant)" in shown
+    assert not any(line.startswith("budget-bps") for line in shown)
+    assert "marketplace        guardian none" in shown
