@@ -12,12 +12,12 @@ from ape import chain
 
 from mor_market.constants import BPS, DAY
 
-DEFAULT_BPS = 100
+BUDGET_BPS = 100  # the FAQ's 1%, a constant of the pool (PROTOCOL.md §4)
 
 
-def budget_of(closing_balance: int, bps: int = DEFAULT_BPS) -> int:
-    """A day's budget: bps of the previous day's closing balance, rounded down."""
-    return closing_balance * bps // BPS
+def budget_of(closing_balance: int) -> int:
+    """A day's budget: 1% of the previous day's closing balance, rounded down."""
+    return closing_balance * BUDGET_BPS // BPS
 
 
 @pytest.fixture
@@ -84,7 +84,6 @@ def observe_pool(pool, mor, provider, provider2, funder, keeper, stranger, owner
             "claimed": (pool.claimed(provider), pool.claimed(provider2)),
             "today": tuple(pool.today()),
             "last_close": tuple(pool.lastClose()),
-            "budget_bps": pool.budgetBps(),
         }
 
     return _observe

@@ -1,12 +1,13 @@
-"""The daily budget (PROTOCOL.md §4, promise 2): MOR paid out on day d is at most
-budgetBps / 10000 of the pool's ledger balance at the end of day d-1, fixed by the first
-fund, claim, absorbSurplus or setBudgetBps of day d (a credit does not close the books)."""
+"""The daily budget (PROTOCOL.md §4, promise 2): MOR paid out on day d is at most 1% of the
+pool's ledger balance at the end of day d-1 (a constant: nothing can change it), fixed by the
+first fund, claim or absorbSurplus of day d (a credit does not close the books)."""
 
 from __future__ import annotations
 
 import ape
 import pytest
 from ape import chain
+from eth_utils import keccak
 
 from mor_market.constants import DAY, MOR
 from tests.unit.compute_pool.conftest import budget_of
@@ -21,7 +22,7 @@ def test_budget__on_the_day_of_the_first_funding__is_zero(pool, day0, fund_at):
     assert tuple(pool.lastClose()) == (day0 // DAY, 0)
 
 
-def test_budget__first_tx_of_next_day_is_a_claim__fixes_bps_of_the_closing_balance(
+def test_budget__first_tx_of_next_day_is_a_claim__fixes_1_percent_of_the_closing_balance(
     pool, provider, day0, fund_at, credit, claim_at
 ):
     fund_at(FUNDING, day0 + 100)
@@ -82,7 +83,9 @@ def test_budget__first_tx_of_next_day_is_a_credit__does_not_close_the_books(
     assert claimed.decode_logs(pool.Claimed)[0].amount == MOR // 2 < budget_of(FUNDING)
 
 
-def test_budget__after_several_quiet_days__is_bps_of_the_last_balance(pool, provider, day0, fund_at, credit, claim_at):
+def test_budget__after_several_quiet_days__is_1_percent_of_the_last_balance(
+    pool, provider, day0, fund_at, credit, claim_at
+):
     fund_at(FUNDING, day0 + 100)
     credit(provider, FUNDING)
     quiet_day = day0 + 4 * DAY
@@ -102,7 +105,9 @@ def test_budget__after_several_quiet_days__is_bps_of_the_last_balance(pool, prov
     assert tx.decode_logs(pool.Claimed)[0].amount == budget_of(FUNDING)
 
 
-def test_budget__day_after_a_payout__is_bps_of_the_reduced_balance(pool, provider, day0, fund_at, credit, claim_at):
+def test_budget__day_after_a_payout__is_1_percent_of_the_reduced_balance(
+    pool, provider, day0, fund_at, credit, claim_at
+):
     fund_at(FUNDING, day0 + 100)
     credit(provider, FUNDING)
     first = budget_of(FUNDING)
@@ -116,47 +121,39 @@ def test_budget__day_after_a_payout__is_bps_of_the_reduced_balance(pool, provide
     assert pool.owed(provider) == FUNDING - first - second
 
 
-def test_set_budget_bps__changed_mid_day__applies_from_the_next_day(
-    pool, owner, provider, day0, fund_at, credit, claim_at
+@pytest.mark.parametrize("closing", [99, 100, 10_099, FUNDING])
+def test_budget__for_any_closing_balance__is_exactly_one_percent_of_it_rounded_down(
+    pool, provider, day0, fund_at, credit, claim_at, closing
 ):
-    fund_at(FUNDING, day0 + 100)
-    credit(provider, FUNDING)
-    chain.pending_timestamp = day0 + DAY + 10
+    fund_at(closing, day0 + 100)
+    credit(provider, closing)
 
-    tx = pool.setBudgetBps(40, sender=owner)
+    tx = claim_at(provider, day0 + DAY + 10) if closing >= 100 else fund_at(1, day0 + DAY + 10)
 
+    budget = closing // 100
     closed = tx.decode_logs(pool.DayClosed)
-    assert len(closed) == 1
-    assert (closed[0].closingBalance, closed[0].budget) == (FUNDING, budget_of(FUNDING, 100))
-    changed = tx.decode_logs(pool.ParameterChanged)
-    assert len(changed) == 1
-    assert (changed[0].name, changed[0].value) == (b"budgetBps".ljust(32, b"\0"), 40)
-    assert pool.budgetBps() == 40
-    assert pool.today().budget == budget_of(FUNDING, 100)
-    assert claim_at(provider, day0 + DAY + 20).decode_logs(pool.Claimed)[0].amount == budget_of(FUNDING, 100)
-    tomorrow = claim_at(provider, day0 + 2 * DAY + 20)
-    closing = FUNDING - budget_of(FUNDING, 100)
-    assert tomorrow.decode_logs(pool.DayClosed)[0].budget == budget_of(closing, 40)
-    assert tomorrow.decode_logs(pool.Claimed)[0].amount == budget_of(closing, 40)
+    assert [(c.closingBalance, c.budget) for c in closed] == [(closing, budget)]
+    assert pool.today().budget == budget and 100 * budget <= closing < 100 * (budget + 1)
+    assert [c.amount for c in tx.decode_logs(pool.Claimed)] == ([budget] if budget else [])
 
 
-@pytest.mark.parametrize("bps", [0, 101, 10_000])
-def test_set_budget_bps__out_of_its_bounds__reverts_parameter_out_of_bounds(bps, pool, owner, observe_pool):
+def test_budget_bps__is_a_constant_1_percent__with_no_function_to_change_it(pool, owner, day0, fund_at, observe_pool):
+    fund_at(FUNDING, day0 + 100)
+    chain.mine(timestamp=day0 + DAY + 5)
     before = observe_pool()
+    functions = {abi.name for abi in pool.contract_type.abi if abi.type == "function"}
+    budget_setters = {name for name in functions if "budget" in name.lower() and name not in ("budgetBps",)}
 
-    with ape.reverts(pool.ParameterOutOfBounds, value=bps, minimum=1, maximum=100):
-        pool.setBudgetBps(bps, sender=owner)
-
+    assert pool.budgetBps() == 100
+    assert budget_setters == set()
+    assert {"setBudgetBps", "MIN_BUDGET_BPS", "MAX_BUDGET_BPS", "owner"}.isdisjoint(functions)
+    # The v2 setter's selector, sent anyway by the deployer (v2's owner): the pool has no such
+    # function and no fallback, so the call reverts and the budget stays 1%.
+    calldata = keccak(text="setBudgetBps(uint256)")[:4] + (40).to_bytes(32, "big")
+    with ape.reverts():
+        owner.transfer(pool, 0, data=calldata)
     assert observe_pool() == before
-
-
-def test_set_budget_bps__by_stranger__reverts_ownable_unauthorized_account(pool, stranger, observe_pool):
-    before = observe_pool()
-
-    with ape.reverts(pool.OwnableUnauthorizedAccount, account=stranger.address):
-        pool.setBudgetBps(200, sender=stranger)
-
-    assert observe_pool() == before
+    assert pool.today().budget == budget_of(FUNDING) == FUNDING // 100
 
 
 def test_claims__of_two_providers_on_one_day__never_exceed_the_days_budget(

@@ -92,13 +92,11 @@ def test_health__with_the_budget_exhausted__shows_nothing_left(
 
 
 def test_health__before_any_transaction_of_a_new_day__closes_the_books_in_the_view(
-    pool, owner, provider, day0, fund_at, credit, claim_at, health, other_views
+    pool, provider, day0, fund_at, credit, claim_at, health, other_views
 ):
     fund_at(FUNDING, day0 + 100)
-    credit(provider, 1_500 * MOR)
+    credit(provider, 2_500 * MOR)  # more than two days' budgets
     claim_at(provider, day0 + DAY + 10)  # pays the whole budget of day0 + DAY
-    chain.pending_timestamp = day0 + DAY + 20
-    pool.setBudgetBps(40, sender=owner)  # from the next day on
     last_close = tuple(pool.lastClose())
 
     chain.mine(timestamp=day0 + 3 * DAY + 5)  # no transaction on day0 + 2 * DAY nor yet today
@@ -109,10 +107,10 @@ def test_health__before_any_transaction_of_a_new_day__closes_the_books_in_the_vi
         "ledger": FUNDING - BUDGET,
         "tokenBalance": FUNDING - BUDGET,
         "day": (day0 + 3 * DAY) // DAY,
-        "budget": budget_of(FUNDING - BUDGET, 40),
+        "budget": budget_of(FUNDING - BUDGET),
         "paidToday": 0,
-        "budgetLeft": budget_of(FUNDING - BUDGET, 40),
-        "totalOwed": 1_500 * MOR - BUDGET,
+        "budgetLeft": budget_of(FUNDING - BUDGET),
+        "totalOwed": 2_500 * MOR - BUDGET,
     }
     assert tuple(pool.lastClose()) == last_close  # the view wrote nothing
     # The first transaction of the day closes the books to what the view showed.

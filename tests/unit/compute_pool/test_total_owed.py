@@ -114,7 +114,7 @@ def test_total_owed__after_a_claim_that_closes_a_new_day__counts_both_days_payme
 
 
 def test_total_owed__over_days_with_and_without_transactions__is_the_sum_of_what_is_owed_every_day(
-    pool, owner, provider, provider2, consumer, day0, fund_at, credit, claim_at, owed_in_all
+    pool, provider, provider2, consumer, day0, fund_at, credit, claim_at, owed_in_all
 ):
     fund_at(FUNDING, day0 + 100)
     credit(provider, 1_700 * MOR + 1)
@@ -126,7 +126,7 @@ def test_total_owed__over_days_with_and_without_transactions__is_the_sum_of_what
         chain.mine(timestamp=day + 5)  # the views read this day; every third day has no transaction
         if step % 3 != 2:
             if step == 3:
-                pool.setBudgetBps(50, sender=owner)  # a day whose books a budget change closes
+                fund_at(MOR, day + 8)  # a day whose books a funding closes
             for at, who in ((day + 10, provider), (day + 20, provider2)):
                 budget, paid, _ = pool.today()
                 if pool.owed(who) and budget > paid:

@@ -1,5 +1,5 @@
 """The health view under random histories (PROTOCOL.md §4): random sequences of funding, credits
-by the session router, claims, plain transfers, absorbs, budget changes and time passing (across
+by the session router, claims, plain transfers, absorbs and time passing (across
 midnights, with days on which nothing happens). After every step `totalOwed()` is the sum of
 every provider's `owed`, and every field of `health()` equals both the other views and a small
 model of the pool's books.
@@ -24,6 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from mor_market.constants import BPS, DAY, MOR
 
+BUDGET_BPS = 100  # the pool's constant budget: 1% a day
+
 FUNDING = 200_000 * MOR  # a budget of 2,000 MOR a day: one large credit may exceed it
 SETTINGS = settings(
     max_examples=12,
@@ -40,24 +42,23 @@ HEALTH_FIELDS = ("ledger", "tokenBalance", "day", "budget", "paidToday", "budget
 
 @dataclass
 class Books:
-    """The pool's books as PROTOCOL.md §4 states them: a day's budget is bps of the ledger as it
-    stood before the day's first fund, claim, absorb or budget change; a credit closes nothing."""
+    """The pool's books as PROTOCOL.md §4 states them: a day's budget is 1% of the ledger as it
+    stood before the day's first fund, claim or absorb; a credit closes nothing."""
 
     ledger: int
     token_balance: int
     day: int
-    bps: int = 100
     budget: int = 0
     paid: int = 0
     owed: dict[str, int] = field(default_factory=dict)
 
     def close(self, at: int) -> None:
         if at // DAY > self.day:
-            self.day, self.budget, self.paid = at // DAY, self.ledger * self.bps // BPS, 0
+            self.day, self.budget, self.paid = at // DAY, self.ledger * BUDGET_BPS // BPS, 0
 
     def today(self, at: int) -> tuple[int, int]:
         """Today's (budget, paid) at `at`, without writing: the view's closing of the books."""
-        return (self.ledger * self.bps // BPS, 0) if at // DAY > self.day else (self.budget, self.paid)
+        return (self.ledger * BUDGET_BPS // BPS, 0) if at // DAY > self.day else (self.budget, self.paid)
 
     def payable(self, provider: str, at: int) -> int:
         budget, paid = self.today(at)
@@ -83,7 +84,6 @@ class World:
     router: Any  # the impersonated session router
     funder: Any
     keeper: Any
-    owner: Any
     stranger: Any
     providers: dict[str, Any]
     books: Books
@@ -173,14 +173,6 @@ class PoolMachine(RuleBasedStateMachine):
         self.books.close(at)
         self.books.ledger = self.books.token_balance
 
-    @rule(bps=st.sampled_from([1, 37, 100]))
-    def set_budget_bps(self, bps: int) -> None:
-        w = self.world
-        at = self._at_next_second()
-        assert w.pool.setBudgetBps(bps, sender=w.owner).timestamp == at
-        self.books.close(at)
-        self.books.bps = bps
-
     @rule(seconds=st.one_of(st.integers(1, 3 * DAY), st.just(DAY)))
     def wait(self, seconds: int) -> None:
         """Time passes; an empty block makes the views read the new time."""
@@ -225,7 +217,7 @@ class PoolMachine(RuleBasedStateMachine):
 
 
 def test_total_owed_and_health__after_every_step_of_random_histories__match_the_views_and_the_books(
-    pool, mor, as_router, funder, keeper, owner, stranger, provider, provider2, consumer, day0, fund_at, credit
+    pool, mor, as_router, funder, keeper, stranger, provider, provider2, consumer, day0, fund_at, credit
 ):
     # The baseline: a funded pool, two providers owed more than a day's budget in all, the next morning.
     fund_at(FUNDING, day0 + 100)
@@ -239,7 +231,6 @@ def test_total_owed_and_health__after_every_step_of_random_histories__match_the_
         router=as_router,
         funder=funder,
         keeper=keeper,
-        owner=owner,
         stranger=stranger,
         providers=dict(zip(PROVIDER_NAMES, (provider, provider2, consumer), strict=True)),
         books=Books(

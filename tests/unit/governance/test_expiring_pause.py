@@ -97,10 +97,19 @@ def test_unpause__when_not_paused__reverts_expected_pause(pausable, owner):
     assert tuple(pausable.pauseState()) == (0, 0)
 
 
-def test_pause_and_unpause__by_a_stranger__revert_ownable_unauthorized_account(pausable, owner, stranger):
-    with ape.reverts(pausable.OwnableUnauthorizedAccount, account=stranger.address):
+def test_pause__by_a_stranger__reverts_not_pauser_and_changes_nothing(pausable, stranger):
+    with ape.reverts(pausable.NotPauser, account=stranger.address):
         pausable.pause(sender=stranger)
+    assert tuple(pausable.pauseState()) == (0, 0)
+    assert not pausable.paused()
+
+
+def test_unpause__by_a_stranger__reverts_ownable_unauthorized_account_and_the_pause_stays(pausable, owner, stranger):
     pausable.pause(sender=owner)
+    before = tuple(pausable.pauseState())
+
     with ape.reverts(pausable.OwnableUnauthorizedAccount, account=stranger.address):
         pausable.unpause(sender=stranger)
+
     assert pausable.paused()
+    assert tuple(pausable.pauseState()) == before

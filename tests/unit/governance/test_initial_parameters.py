@@ -1,6 +1,6 @@
 """What each contract holds the moment it is constructed, before any setter runs (PROTOCOL.md §1
 "Whitelist", §2, §4, §5 and §7): the whitelist on with no stake required, no bid fee, the widest
-price bounds, no model stake, a budget of 100 bps, sessions of 60 s to a day, nothing staked or
+price bounds, no model stake, the pool's constant 1% budget, sessions of 60 s to a day, nothing staked or
 locked; each default announced by its event where the contract has one.
 The deploy script only sends the setters whose value differs from these, so a wrong default would
 otherwise reach a live deployment unseen."""
@@ -41,12 +41,14 @@ def test_model_registry__as_constructed__requires_no_model_stake(constructed):
     assert constructed["ModelRegistry"].minModelStake() == 0
 
 
-def test_compute_pool__as_constructed__budgets_100_bps_and_says_so(constructed):
+def test_compute_pool__as_constructed__budgets_its_constant_1_percent_and_has_no_owner(constructed):
     pool = constructed["ComputePool"]
 
     assert pool.budgetBps() == 100
-    announced = pool.creation_metadata.receipt.decode_logs(pool.ParameterChanged)
-    assert [(e.name.rstrip(b"\0"), e.value) for e in announced] == [(b"budgetBps", 100)]
+    assert tuple(pool.lastClose()) == (pool.creation_metadata.receipt.timestamp // DAY, 0)
+    functions = {abi.name for abi in pool.contract_type.abi if abi.type == "function"}
+    assert {"owner", "setBudgetBps"}.isdisjoint(functions)
+    assert pool.creation_metadata.receipt.logs == []  # no parameter to announce
 
 
 def test_session_router__as_constructed__sessions_of_a_minute_to_a_day_nothing_locked(constructed):

@@ -149,6 +149,15 @@ def _mp_withdraw_fees(w: World, actor: Any) -> None:
         _governed(w, actor, w.mp, lambda: w.mp.withdrawFees(actor, FEE, sender=actor))
 
 
+def _pause(w: World, actor: Any, contract: Any) -> None:
+    """Governance (or the guardian) pauses; anyone else's pause reverts with NotPauser."""
+    if actor == w.owner:
+        contract.pause(sender=actor)
+    else:
+        with ape.reverts(contract.NotPauser, account=actor.address):
+            contract.pause(sender=actor)
+
+
 def _pause_then_unpause(w: World, actor: Any, contract: Any) -> None:
     if actor == w.owner:
         contract.pause(sender=actor)
@@ -199,10 +208,11 @@ MARKETPLACE_CASES: dict[str, Callable[[World, Any], None]] = {
         w, a, w.mp, lambda: w.mp.setMinProviderStake(w.mp.MAX_MIN_PROVIDER_STAKE(), sender=a)
     ),
     "setPriceBounds": lambda w, a: _governed(
-        w, a, w.mp, lambda: w.mp.setPriceBounds(w.mp.PRICE_CEILING(), w.mp.PRICE_CEILING(), sender=a)
+        w, a, w.mp, lambda: w.mp.setPriceBounds(w.mp.MIN_PRICE_CEILING(), w.mp.PRICE_CEILING(), sender=a)
     ),
     "setBidFee": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setBidFee(w.mp.MAX_BID_FEE(), sender=a)),
-    "pause": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.pause(sender=a)),
+    "setGuardian": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.setGuardian(a, sender=a)),
+    "pause": lambda w, a: _pause(w, a, w.mp),
     "unpause": lambda w, a: _pause_then_unpause(w, a, w.mp),
     "transferOwnership": lambda w, a: _governed(w, a, w.mp, lambda: w.mp.transferOwnership(a, sender=a)),
     "acceptOwnership": lambda w, a: _accept_ownership(w, a, w.mp),
@@ -216,7 +226,8 @@ REGISTRY_CASES: dict[str, Callable[[World, Any], None]] = {
     "setMinModelStake": lambda w, a: _governed(
         w, a, w.mr, lambda: w.mr.setMinModelStake(w.mr.MAX_MIN_MODEL_STAKE(), sender=a)
     ),
-    "pause": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.pause(sender=a)),
+    "setGuardian": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.setGuardian(a, sender=a)),
+    "pause": lambda w, a: _pause(w, a, w.mr),
     "unpause": lambda w, a: _pause_then_unpause(w, a, w.mr),
     "transferOwnership": lambda w, a: _governed(w, a, w.mr, lambda: w.mr.transferOwnership(a, sender=a)),
     "acceptOwnership": lambda w, a: _accept_ownership(w, a, w.mr),
@@ -274,11 +285,13 @@ def test_hostile_governance__every_lever_at_once__moves_no_stake_and_every_stake
     mp.setWhitelisted(world.provider, False, sender=owner)
     mp.disableWhitelist(sender=owner)
     mp.setMinProviderStake(mp.MAX_MIN_PROVIDER_STAKE(), sender=owner)
-    mp.setPriceBounds(mp.PRICE_CEILING(), mp.PRICE_CEILING(), sender=owner)
+    mp.setPriceBounds(mp.MIN_PRICE_CEILING(), mp.PRICE_CEILING(), sender=owner)
     mp.setBidFee(mp.MAX_BID_FEE(), sender=owner)
     mp.withdrawFees(owner, FEE, sender=owner)
     mr.setMinModelStake(mr.MAX_MIN_MODEL_STAKE(), sender=owner)
-    mp.pause(sender=owner)
+    mp.setGuardian(stranger, sender=owner)
+    mr.setGuardian(stranger, sender=owner)
+    mp.pause(sender=stranger)  # the guardian's pause
     mr.pause(sender=owner)
     for contract in (mp, mr):
         contract.transferOwnership(stranger, sender=owner)
@@ -288,8 +301,9 @@ def test_hostile_governance__every_lever_at_once__moves_no_stake_and_every_stake
 
     assert world.stakes() == before
     assert mp.owner() == mr.owner() == stranger.address
-    # Bids stay active even though their price is now out of range and the stake below minimum.
+    # Bids stay active even though their provider's stake is now below the minimum.
     assert mp.activeBid(world.bid).pricePerSecond == PRICE
+    assert mp.paused() and mr.paused()  # a pause stops no exit
     check_conservation(protocol)
     _everyone_exits(world)
     check_conservation(protocol)

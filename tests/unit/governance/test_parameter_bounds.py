@@ -1,6 +1,7 @@
 """PROTOCOL §7 "Hard bounds": every governance parameter has a range fixed in the code. Both edges
 of each range are accepted; one step outside either edge reverts with
-`ParameterOutOfBounds(name, value, minimum, maximum)` and changes nothing."""
+`ParameterOutOfBounds(name, value, minimum, maximum)` and changes nothing. (The pool's budget is
+no parameter but a constant 1%: compute_pool/test_budget.py.)"""
 
 from __future__ import annotations
 
@@ -43,8 +44,7 @@ def _duration_max(router: Any, value: int, who: Any) -> Any:
 
 
 BOUNDS = [
-    Bound("budgetBps", "pool", 1, 100, lambda c, v, w: c.setBudgetBps(v, sender=w), lambda c: c.budgetBps()),
-    Bound("minPricePerSecond", "marketplace", 10**9, 10**17, _price_min, lambda c: tuple(c.priceBounds())),
+    Bound("minPricePerSecond", "marketplace", 10**9, 5 * 10**12, _price_min, lambda c: tuple(c.priceBounds())),
     Bound("maxPricePerSecond", "marketplace", 10**9, 10**17, _price_max, lambda c: tuple(c.priceBounds())),
     Bound("bidFee", "marketplace", 0, 10 * MOR, lambda c, v, w: c.setBidFee(v, sender=w), lambda c: c.bidFee()),
     Bound(
@@ -63,7 +63,7 @@ BOUNDS = [
         lambda c, v, w: c.setMinModelStake(v, sender=w),
         lambda c: c.minModelStake(),
     ),
-    Bound("minSessionDuration", "router", 60, 7 * DAY, _duration_min, lambda c: tuple(c.durationBounds())),
+    Bound("minSessionDuration", "router", 60, 3_600, _duration_min, lambda c: tuple(c.durationBounds())),
     Bound("maxSessionDuration", "router", 60, 7 * DAY, _duration_max, lambda c: tuple(c.durationBounds())),
     Bound(
         "referenceSupply",
@@ -159,11 +159,18 @@ def test_duration_bounds__a_maximum_below_the_minimum__reverts_naming_the_minimu
     assert tuple(router.durationBounds()) == before
 
 
-def test_bounds__are_public_constants_of_the_contracts(pool, marketplace, model_registry, router):
-    assert (pool.MIN_BUDGET_BPS(), pool.MAX_BUDGET_BPS()) == (1, 100)
-    assert (marketplace.PRICE_FLOOR(), marketplace.PRICE_CEILING()) == (10**9, 10**17)
+def test_bounds__are_public_constants_of_the_contracts(marketplace, model_registry, router):
+    assert (marketplace.PRICE_FLOOR(), marketplace.MIN_PRICE_CEILING(), marketplace.PRICE_CEILING()) == (
+        10**9,
+        5 * 10**12,
+        10**17,
+    )
     assert marketplace.MAX_BID_FEE() == 10 * MOR
     assert marketplace.MAX_MIN_PROVIDER_STAKE() == 100_000 * MOR
     assert model_registry.MAX_MIN_MODEL_STAKE() == 100_000 * MOR
-    assert (router.MIN_DURATION_FLOOR(), router.MAX_DURATION_CEILING()) == (60, 7 * DAY)
+    assert (router.MIN_DURATION_FLOOR(), router.MIN_DURATION_CEILING(), router.MAX_DURATION_CEILING()) == (
+        60,
+        3_600,
+        7 * DAY,
+    )
     assert router.MAX_REFERENCE_SUPPLY() == 42_000_000 * MOR
