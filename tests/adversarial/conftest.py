@@ -10,6 +10,7 @@ import pytest
 from ape import accounts, chain
 
 from mor_market.constants import DAY
+from mor_market.governance import install_timelock
 from mor_market.ids import session_id
 
 HOUR = 3_600
@@ -104,3 +105,39 @@ class Kit:
 @pytest.fixture
 def kit(router, mor, sign_approval, sign_receipt) -> Kit:
     return Kit(router, mor, sign_approval, sign_receipt)
+
+
+# ------------------------------------------------------------------ governance (issue 27)
+
+
+def name32(name: str) -> bytes:
+    """A parameter's name as the contracts' errors and events carry it: bytes32, zero-padded."""
+    return name.encode().ljust(32, b"\0")
+
+
+def stipend_seconds(stake: int, budget: int, supply: int, price: int, max_duration: int) -> int:
+    """The router's stipend duration, in exact integers: `min(maxDur, (stake*budget//supply)//price)`."""
+    return min(max_duration, stake * budget // supply // price)
+
+
+def smallest_stipend_stake(min_duration: int, price: int, supply: int, budget: int) -> int:
+    """The smallest stake whose stipend buys `min_duration` seconds at `price`:
+    `floor(floor(s*B/S)/p) >= d` holds exactly when `s*B >= d*p*S`, so `ceil(d*p*S/B)`."""
+    return -(-min_duration * price * supply // budget)
+
+
+@pytest.fixture
+def day_timelock(project, protocol, owner, stranger) -> Any:
+    """A GovernanceTimelock with a one-day delay and a one-day floor, as on a public network,
+    owning the protocol; `stranger` is governance (proposer, executor, canceller), the deployer
+    keeps nothing."""
+    timelock = install_timelock(project, protocol, owner, stranger.address, DAY, floor=DAY)
+    protocol.timelock = timelock  # `protocol` is session-scoped: cleared again when the chain reverts
+    yield timelock
+    protocol.timelock = None
+
+
+@pytest.fixture
+def token_probe(project, owner) -> Any:
+    """The deployment's token check (TokenProbe), deployed by the deployer."""
+    return project.TokenProbe.deploy(sender=owner)

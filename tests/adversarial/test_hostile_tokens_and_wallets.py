@@ -13,33 +13,44 @@ from mor_market.constants import MOR
 from mor_market.deployment import PROBE_AMOUNT, token_problems
 
 
-def test_deployment_probe__fee_on_transfer_token__is_refused(project, owner):
+def _refusal(debited: int, credited: int) -> list[str]:
+    """token_problems' answer for a deposit of PROBE_AMOUNT that took `debited` and gave `credited`."""
+    misbehaves = f"TokenMisbehaves(pattern=deposit, amount={PROBE_AMOUNT}, debited={debited}, credited={credited})"
+    return [f"the token moves amounts inexactly ({misbehaves}): fee-on-transfer tokens are not supported"]
+
+
+def test_deployment_probe__fee_on_transfer_token__is_refused_and_the_deployer_keeps_its_tokens(
+    project, owner, token_probe
+):
     token = project.FeeOnTransferToken.deploy(sender=owner)
     token.mint(owner, 10 * MOR, sender=owner)
-    problems = token_problems(token, owner)
-    delivered = PROBE_AMOUNT - PROBE_AMOUNT // 100
-    assert problems == [
-        f"a transfer of {PROBE_AMOUNT} wei delivered {delivered}: fee-on-transfer tokens are not supported",
-        f"a transferFrom of {PROBE_AMOUNT} wei took {PROBE_AMOUNT} and delivered {delivered}: "
-        "fee-on-transfer tokens are not supported",
-    ]
+
+    problems = token_problems(token, owner, token_probe)
+
+    assert problems == _refusal(PROBE_AMOUNT, PROBE_AMOUNT - PROBE_AMOUNT // 100)
+    assert token.balanceOf(owner) == 10 * MOR  # the probe's revert undid the pull
+    assert token.balanceOf(token_probe) == 0
 
 
-def test_deployment_probe__token_charging_only_on_transfer_from__is_refused(project, owner):
+def test_deployment_probe__token_charging_only_on_transfer_from__is_refused(project, owner, token_probe):
     # Its plain transfer is exact, so a probe of `transfer` alone would pass it; every deposit
     # into the protocol goes through `transferFrom`, where it burns 1%.
     token = project.TransferFromFeeToken.deploy(sender=owner)
     token.mint(owner, 10 * MOR, sender=owner)
-    problems = token_problems(token, owner)
-    fee = PROBE_AMOUNT // 100
-    assert problems == [
-        f"a transferFrom of {PROBE_AMOUNT} wei took {PROBE_AMOUNT} and delivered {PROBE_AMOUNT - fee}: "
-        "fee-on-transfer tokens are not supported"
-    ]
+
+    problems = token_problems(token, owner, token_probe)
+
+    assert problems == _refusal(PROBE_AMOUNT, PROBE_AMOUNT - PROBE_AMOUNT // 100)
+    assert token.balanceOf(owner) == 10 * MOR
 
 
-def test_deployment_probe__mor__passes(mor, owner):
-    assert token_problems(mor, owner) == []
+def test_deployment_probe__mor__passes_and_leaves_the_deployer_where_it_was(mor, owner, token_probe):
+    before = mor.balanceOf(owner)
+
+    assert token_problems(mor, owner, token_probe) == []
+
+    assert mor.balanceOf(owner) == before
+    assert mor.balanceOf(token_probe) == 0
 
 
 def test_erc1271_provider__that_changes_its_answer__can_no_longer_approve_or_sign_receipts(
