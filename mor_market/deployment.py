@@ -86,6 +86,8 @@ def token_problems(mor: object, deployer: object, probe: object) -> list[str]:
     deposit comes in, then sends it back with a plain transfer, the way every payout goes out:
     fee-on-transfer tokens are refused (the contracts account in nominal amounts), and the
     deployer ends with what it had."""
+    from ape.exceptions import TransactionError
+
     from mor_market.cli import describe_error
 
     problems = []
@@ -97,9 +99,12 @@ def token_problems(mor: object, deployer: object, probe: object) -> list[str]:
         mor.approve(probe, PROBE_AMOUNT, sender=deployer)
     try:
         probe.probe(mor, PROBE_AMOUNT, sender=deployer)
-    except Exception as err:  # the probe's revert, as Ape raises it
+    except TransactionError as err:  # the probe reverted (a failure to send is no finding: it propagates)
         reason = describe_error(err)
-        problems.append(f"the token moves amounts inexactly ({reason}): fee-on-transfer tokens are not supported")
+        if reason.startswith("TokenMisbehaves("):
+            problems.append(f"the token moves amounts inexactly ({reason}): fee-on-transfer tokens are not supported")
+        else:
+            problems.append(f"the token refused the protocol's transfer patterns ({reason})")
     return problems
 
 

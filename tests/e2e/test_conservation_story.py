@@ -1,6 +1,6 @@
 """A longer story over four days with two providers and two consumers, stipend and direct
-sessions, receipts, a dispute, a keeper, claims, a plain transfer to the pool, a budget change
-and held stake: after every step each contract's MOR equals what it owes (promise 1), the pool
+sessions, receipts, a dispute, a keeper, claims, a plain transfer to the pool, a bid fee paid
+and withdrawn, and held stake: after every step each contract's MOR equals what it owes (promise 1), the pool
 pays no more than each day's budget (promise 2), and what providers are owed and consumers
 hold matches a plain-Python model to the wei (promise 4)."""
 
@@ -153,7 +153,8 @@ def test_story__four_days_of_sessions_claims_and_holds__conserves_every_wei(
     story.claim(provider, day1 + 6_000)
 
     # Day 2: a plain transfer is absorbed, the keeper closes the expired session, governance
-    # halves the budget share from tomorrow, and a consumer's hold counts towards a new stake.
+    # sets a bid fee that a provider pays to post again and then withdraws it, and a consumer's
+    # hold counts towards a new stake.
     day2 = day1 + DAY
     chain.pending_timestamp = day2 + 100
     mor.transfer(pool, 333 * MOR, sender=stranger)
@@ -161,14 +162,20 @@ def test_story__four_days_of_sessions_claims_and_holds__conserves_every_wei(
     story.check()
     story.close(c, keeper, day2 + 200)
     chain.pending_timestamp = day2 + 300
-    pool.setBudgetBps(50, sender=owner)
+    marketplace.setBidFee(MOR, sender=owner)
+    mor.approve(marketplace, MOR, sender=provider2)
+    bid2 = post_bid(provider2, model_id, 2 * PRICE)
+    assert marketplace.feeBalance() == MOR
+    story.check()
+    marketplace.withdrawFees(stranger, MOR, sender=owner)
+    assert marketplace.feeBalance() == 0
     story.check()
     d = story.open(consumer, provider, bid, 1_500 * MOR, day2 + 1_000)
     e = story.open(consumer2, provider2, bid2, 3_000 * MOR, day2 + DAY - 3_000)  # runs past midnight
     story.close(d, provider, day2 + DAY - 600, receipt_by=provider)  # 23:50
     story.claim(provider, day2 + DAY - 500)
 
-    # Day 3: the session opened yesterday runs past midnight; claims at the new share.
+    # Day 3: the session opened yesterday runs past midnight; claims within each day's 1% budget.
     day3 = day2 + DAY
     story.close(e, consumer2, day3 + 900, receipt_by=provider2)
     assert story.owed[provider.address] == 0  # paid in full yesterday

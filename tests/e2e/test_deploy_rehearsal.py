@@ -1,5 +1,7 @@
 """Rehearsal of a deployment: the deploy script deploys and wires the protocol on the local
-fork from deployments/config, verifies it, records it, and refuses to overwrite the record."""
+fork from deployments/config, verifies it, records it, and refuses to overwrite the record; a
+token that takes a fee when a third party pulls it is refused before any protocol contract
+exists."""
 
 from __future__ import annotations
 
@@ -7,10 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from ape import chain
 from click.testing import CliRunner
 
 from mor_market.cli import config_hash, load_config
-from mor_market.constants import MOR_SEPOLIA_ADDRESS
+from mor_market.constants import MOR, MOR_SEPOLIA_ADDRESS
+from mor_market.deploy import create_address
+from mor_market.deployment import PROBE_AMOUNT
 
 NETWORK = ["--network", "arbitrum:sepolia-fork:foundry"]
 
@@ -72,3 +77,44 @@ def test_deploy_script__a_recorded_deployment__is_not_overwritten_without_force(
     forced = CliRunner().invoke(deploy_cli, [*NETWORK, "--force"])
     assert forced.exit_code == 0, forced.output
     assert json.loads(path.read_text())["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("token_name", "why"),
+    [
+        # The v2 review's token: exact when the holder moves its own tokens, 1% burnt when a
+        # third party pulls them, as every deposit into the protocol does.
+        ("ThirdPartyFeeToken", "deposit"),
+        ("FeeOnTransferToken", "deposit"),
+    ],
+)
+def test_deploy_script__a_token_with_a_fee_on_a_transfer_the_protocol_uses__is_refused_before_any_protocol_contract(
+    deploy_cli, records, project, owner, token_name: str, why: str, monkeypatch: pytest.MonkeyPatch
+):
+    token = getattr(project, token_name).deploy(sender=owner)
+    token.mint(owner, MOR, sender=owner)
+    config = {**load_config("arbitrum-sepolia-fork"), "mor": token.address}
+    monkeypatch.setattr("mor_market.deployment.load_config", lambda _key: config)
+    nonce = owner.nonce
+
+    # On the test's own chain, where the token is (the provider handed over as --network would).
+    result = CliRunner(mix_stderr=False).invoke(deploy_cli, [], obj={"provider": chain.provider})
+
+    assert result.exit_code == 1, result.stdout
+    misbehaves = (
+        f"TokenMisbehaves(pattern={why}, amount={PROBE_AMOUNT}, debited={PROBE_AMOUNT}, "
+        f"credited={PROBE_AMOUNT - PROBE_AMOUNT // 100})"
+    )
+    print(result.stderr.strip().splitlines()[-1])
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: refusing to deploy: the token moves amounts inexactly ({misbehaves}): "
+        "fee-on-transfer tokens are not supported"
+    )
+    assert "Traceback" not in result.stderr + result.stdout
+    # Only the probe was created (then approved, and its probe reverted): no contract later.
+    record = json.loads((records / "arbitrum-sepolia-fork.json").read_text())
+    assert list(record["contracts"]) == ["TokenProbe"] and "plan" not in record
+    assert record["contracts"]["TokenProbe"]["address"] == create_address(owner.address, nonce)
+    assert owner.nonce == nonce + 3
+    assert all(len(chain.provider.get_code(create_address(owner.address, nonce + i))) == 0 for i in range(1, 12))
+    assert token.balanceOf(owner) == MOR  # the probe's revert undid its pull

@@ -1,10 +1,13 @@
 """A deployment stopped halfway resumes from its record on the next run: what the record holds is
 not deployed again, a creation that was signed but never sent is sent, one that was sent is found
-by its hash, and the run ends with the same addresses and wiring as an uninterrupted deployment.
+by its hash, ownership offers already made are not made again, and the run ends with the same
+addresses, wiring and owners as an uninterrupted deployment.
 
 The stop is the n-th transaction of the deployment failing, either before it reaches the node (a
 process killed after recording the signed creation) or after (killed before it saw the receipt).
-A stop during the token probe, before anything is deployed, leaves no record: the next run starts."""
+The transactions of a local deployment, in order: 1 the TokenProbe's creation, 2 its approval,
+3 the probe; 4-8 the five contracts; 9-11 the parameters; 12-14 the three ownership offers to the
+planned timelock; 15 the timelock's creation (it accepts the offers in its constructor)."""
 
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ def stop_at(monkeypatch: pytest.MonkeyPatch, n: int, after_send: bool) -> None:
 
 
 def wiring(project: Any, record: dict[str, Any]) -> dict[str, Any]:
-    """Every pointer and owner of the deployed contracts, read from the chain."""
+    """Every pointer, owner and guardian of the deployed contracts, read from the chain."""
     at = records.addresses(record)
     mr, mp = project.ModelRegistry.at(at["model_registry"]), project.Marketplace.at(at["marketplace"])
     pool, router = project.ComputePool.at(at["pool"]), project.SessionRouter.at(at["router"])
@@ -61,8 +64,8 @@ def wiring(project: Any, record: dict[str, Any]) -> dict[str, Any]:
             *(mr.marketplace(), mr.pool(), mp.models(), mp.pool(), pool.router()),
             *(router.marketplace(), router.pool(), reputation.marketplace(), reputation.router()),
         ],
-        "owners": tuple(c.owner() for c in (mr, mp, pool, router)),
-        "delay": timelock.getMinDelay(),
+        "owners": tuple((c.owner(), c.pendingOwner(), c.guardian()) for c in (mr, mp, router)),
+        "timelock": (timelock.getMinDelay(), timelock.delayFloor()),
         "parameters": (mp.minProviderStake(), tuple(mp.priceBounds()), tuple(router.durationBounds())),
     }
 
@@ -70,12 +73,15 @@ def wiring(project: Any, record: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("n", "after_send", "deployed_before_stop"),
     [
+        (3, False, 0),  # the probe created and approved, the probe itself never sent
         (4, False, 0),  # the first creation (ModelRegistry) signed and recorded, never sent
         (5, True, 2),  # Marketplace sent and mined, the receipt never seen
         (7, False, 3),  # after 3 of the 4 contracts that point at each other
         (9, False, 5),  # while setting the parameters
-        (12, True, 6),  # the timelock created, while handing ownership over
-        (16, False, 6),  # between scheduling and executing the hand-over batch
+        (12, True, 5),  # the first ownership offer made, its receipt never seen
+        (13, False, 5),  # halfway through the ownership offers: one made, two not
+        (15, False, 5),  # every offer made, the timelock's creation signed and recorded, never sent
+        (15, True, 6),  # the timelock created (the ownerships accepted), its receipt never seen
     ],
 )
 def test_deploy_network__stopped_after_k_contracts__resumes_to_the_same_wiring_without_redeploying(
@@ -93,7 +99,8 @@ def test_deploy_network__stopped_after_k_contracts__resumes_to_the_same_wiring_w
     monkeypatch.setattr("mor_market.cli.RECORDS", record_path.parent)
     partial = json.loads(record_path.read_text())
     assert partial["status"] == records.IN_PROGRESS
-    sent = {name: e for name, e in partial["contracts"].items() if name != "MOR"}
+    probe = partial.get("token_probe") or partial["contracts"].get("TokenProbe")
+    sent = {name: e for name, e in partial["contracts"].items() if name not in ("MOR", "TokenProbe")}
     on_chain = [name for name, e in sent.items() if len(chain.provider.get_code(e["address"])) > 0]
     assert len(on_chain) == deployed_before_stop
 
@@ -102,6 +109,7 @@ def test_deploy_network__stopped_after_k_contracts__resumes_to_the_same_wiring_w
     assert resumed["status"] == records.COMPLETE and resumed["verified"] is True
     assert wiring(project, resumed) == expected
     assert owner.nonce == expected_nonce  # not one creation (nor any other transaction) more
+    assert resumed["token_probe"]["address"] == probe["address"]  # the probe is not created again
     for name, entry in sent.items():  # what was recorded before the stop is what the resumed record names
         assert resumed["contracts"][name]["address"] == entry["address"], name
         if entry.get("block"):

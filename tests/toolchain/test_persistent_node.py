@@ -139,31 +139,30 @@ def test_dev_node__ape_run_deploy_on_arbitrum_sepolia_node__deploys_and_reads_ba
     status = ape_on_node(node, tmp_path, "run", "status", "--network", "arbitrum:sepolia:node")
     assert status.returncode == 0, status.stdout[-2000:] + status.stderr[-2000:]
     state = json.loads(status.stdout)  # stdout holds the JSON alone (Ape's logs go to stderr)
-    assert state["params"]["budget_bps"] == record["config"]["budget_bps"]
+    assert "budget_bps" not in state["params"]  # the 1% budget is a constant, not a parameter
     assert state["params"]["min_provider_stake"] == format_mor(int(record["config"]["min_provider_stake"]))
 
     # Governance across commands, through the deployment's timelock (no delay on a local node).
     network = ["--network", "arbitrum:sepolia:node", "--account", "TEST::0"]
-    scheduled = ape_on_node(node, tmp_path, "run", "governance", "schedule", "pool", "setBudgetBps", "50", *network)
+    scheduled = ape_on_node(
+        node, tmp_path, "run", "governance", "schedule", "router", "setDurationBounds", "600", "86400", *network
+    )
     assert scheduled.returncode == 0, scheduled.stdout[-2000:] + scheduled.stderr[-2000:]
-    op_id = re.search(r"scheduled ([0-9a-f]{64}): ComputePool.setBudgetBps\(50\)", scheduled.stdout).group(1)  # type: ignore[union-attr]
+    op_id = re.search(
+        r"scheduled ([0-9a-f]{64}): SessionRouter.setDurationBounds\(600, 86400\)", scheduled.stdout
+    ).group(1)  # type: ignore[union-attr]
     shown = ape_on_node(node, tmp_path, "run", "governance", "show", "--network", "arbitrum:sepolia:node")
-    assert f"{op_id[:16]}  ready" in shown.stdout, shown.stdout[-2000:] + shown.stderr[-2000:]
+    assert f"{op_id[:16]}  ready" in shown.stdout and "expires at" in shown.stdout, (
+        shown.stdout[-2000:] + shown.stderr[-2000:]
+    )
     executed = ape_on_node(node, tmp_path, "run", "governance", "execute", op_id[:12], *network)
     assert executed.returncode == 0, executed.stdout[-2000:] + executed.stderr[-2000:]
-    assert f"executed {op_id}: ComputePool.setBudgetBps(50)" in executed.stdout
-    selector = "0x" + function_signature_to_4byte_selector("budgetBps()").hex()  # read straight from the node
-    assert (
-        int(
-            rpc(
-                node.uri,
-                "eth_call",
-                [{"to": record["contracts"]["ComputePool"]["address"], "data": selector}, "latest"],
-            ),
-            16,
-        )
-        == 50
+    assert f"executed {op_id}: SessionRouter.setDurationBounds(600, 86400)" in executed.stdout
+    selector = "0x" + function_signature_to_4byte_selector("durationBounds()").hex()  # read straight from the node
+    answer = rpc(
+        node.uri, "eth_call", [{"to": record["contracts"]["SessionRouter"]["address"], "data": selector}, "latest"]
     )
+    assert (int(answer[2:66], 16), int(answer[66:130], 16)) == (600, 86_400)
 
 
 def test_dev_node__keeps_its_chain_across_a_restart(tmp_path: Path):
