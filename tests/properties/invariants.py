@@ -11,6 +11,7 @@ from hypothesis.stateful import invariant
 
 from tests.properties.model import (
     BPS,
+    BUDGET_BPS,
     EventReplay,
     Hold,
     bid_id,
@@ -22,6 +23,7 @@ from tests.properties.world import (
     EVERYONE,
     KEEPER,
     NAME_LOOKUPS,
+    PAUSABLE,
     PROVIDERS,
     ZERO_STATS,
     ViewBatch,
@@ -65,6 +67,20 @@ class Invariants:
         keys[("pool", "health")] = batch.view(w.pool, "health")
         for name in ("totalLocked", "durationBounds", "paused", "referenceSupply"):
             keys[("router", name)] = batch.view(w.router, name)
+        for contract in PAUSABLE:
+            keys[("guardian", contract)] = batch.view(w.contract(contract), "guardian")
+            keys[("pauseState", contract)] = batch.view(w.contract(contract), "pauseState")
+        # the stipend of the smallest stake that opens a minimum session at the minimum price today
+        stake = m.smallest_stipend_stake_today()
+        if stake is not None:
+            keys["stipend at smallest stake"] = batch.view(w.router, "stipendDuration", stake, m.min_price)
+            keys["stipend a wei below"] = batch.view(w.router, "stipendDuration", stake - 1, m.min_price)
+        keys["timelock delay"] = batch.view(w.timelock, "getMinDelay")
+        keys["side minModelStake"] = batch.view(w.side_registry, "minModelStake")
+        for op in m.timelock.timestamps:
+            keys[("op timestamp", op)] = batch.view(w.timelock, "getTimestamp", op)
+            keys[("op state", op)] = batch.view(w.timelock, "getOperationState", op)
+            keys[("op expired", op)] = batch.view(w.timelock, "isOperationExpired", op)
         keys["accepting"] = batch.view(w.wallet, "accepting")
         model_ids = range(1, len(m.models) + 2)
         for p in PROVIDERS:
@@ -125,8 +141,8 @@ class Invariants:
 
     @invariant()
     def budget(self) -> None:
-        """2. Paid today <= today's budget = budgetBps (in force since yesterday) of yesterday's
-        closing balance; no day in the model's history ever paid more than its budget."""
+        """2. Paid today <= today's budget = 1% of yesterday's closing balance (a constant since
+        v3); no day in the model's history ever paid more than its budget."""
         v, m = self.views(), self.model
         budget, paid, balance = v[("pool", "today")]
         assert paid <= budget
@@ -134,10 +150,10 @@ class Invariants:
         day, closing = v[("pool", "lastClose")]
         assert (day, closing) == (m.books_day, m.closing_balance(m.books_day))
         if day == m.today:
-            assert budget == m.bps_in_force(m.today) * closing // BPS
+            assert budget == closing * BUDGET_BPS // BPS
         else:  # no state-changing call today yet: yesterday closed with the current balance
-            assert budget == v[("pool", "budgetBps")] * balance // BPS
-        assert v[("pool", "budgetBps")] == m.budget_bps
+            assert budget == balance * BUDGET_BPS // BPS
+        assert v[("pool", "budgetBps")] == BUDGET_BPS
         for d, paid_on_day in m.paid_by_day.items():
             assert paid_on_day <= m.budget(d)
 
@@ -232,9 +248,46 @@ class Invariants:
             m.is_paused("registry"),
             m.is_paused("router"),
         )
+        for contract, key in PAUSABLE.items():  # v3: who may pause, and until when
+            assert checksum(v[("guardian", contract)]) == m.guardians[key], contract
+            assert v[("pauseState", contract)] == m.pause_state[key], contract
         for name in EVERYONE:
             assert v[("whitelisted", self.addr(name))] == (self.addr(name) in m.whitelist)
         assert v["accepting"] == m.wallets[self.addr("wallet")][1]
+
+    @invariant()
+    def stipends_stay_reachable(self) -> None:
+        """§7 (v3), no in-bound parameters shut stipends: at every parameter state the machine
+        reaches, where the promise is hardest (C = 1,000,000 MOR circulating or the pin, the pool
+        at exactly ceil(C / 100) at yesterday's close, the reference supply max(pin, C)), the
+        smallest stake opening a session of the minimum duration at the minimum price is at most
+        1% of C. On the chain's own figures today, the router's stipendDuration of the model's
+        smallest stake reaches the minimum duration and one wei less does not."""
+        v, m = self.views(), self.model
+        for c, budget, supply, stake in m.worst_stipend_corners():
+            assert stake is not None and stake <= c * BUDGET_BPS // BPS, (
+                f"C {c}, budget {budget}, supply {supply}, min price {m.min_price}, min duration "
+                f"{m.min_duration}: the smallest stipend stake {stake} is over 1% of C"
+            )
+        if "stipend at smallest stake" in v:
+            assert v["stipend at smallest stake"] >= m.min_duration > v["stipend a wei below"], (
+                v["stipend at smallest stake"],
+                v["stipend a wei below"],
+                m.min_duration,
+            )
+
+    @invariant()
+    def timelock_matches_model(self) -> None:
+        """§7 (v3), announced changes: the separate timelock's delay, every operation's ready time,
+        state and expiry, and the parameter of the registry it owns are the model's: an
+        expired operation reads unset and applied nothing."""
+        v, t = self.views(), self.model.timelock
+        assert v["timelock delay"] == t.min_delay
+        assert v["side minModelStake"] == t.side_min_model_stake
+        for op, ready_at in t.timestamps.items():
+            assert v[("op timestamp", op)] == ready_at, op.hex()
+            assert v[("op state", op)] == t.state(op, self.now), op.hex()
+            assert v[("op expired", op)] == t.expired(op, self.now), op.hex()
 
     @invariant()
     def no_slashing(self) -> None:
@@ -318,18 +371,15 @@ class Invariants:
             )
         )
         replay = EventReplay()
-        pool_bps = 100
         paid_by_day: Counter = Counter()
         budget_by_day: dict[int, int] = {}
         for log in logs:
             name, args = decode_event(log)
             ts = stamps[int(log["blockNumber"], 16)]
             replay.apply(name, args, ts)
-            # Budget from the events alone: DayClosed fixes budgetBps (as last changed) of the closing balance.
-            if name == "ParameterChanged" and checksum(log["address"]) == m.at.pool:
-                pool_bps = args["value"]
-            elif name == "DayClosed":
-                assert args["budget"] == pool_bps * args["closingBalance"] // BPS, args
+            # Budget from the events alone: DayClosed fixes 1% of the closing balance.
+            if name == "DayClosed":
+                assert args["budget"] == BUDGET_BPS * args["closingBalance"] // BPS, args
                 budget_by_day[args["day"]] = args["budget"]
             elif name == "Claimed":
                 paid_by_day[day_of(ts)] += args["amount"]

@@ -16,12 +16,14 @@ from hypothesis.stateful import RuleBasedStateMachine
 from mor_market import eip712
 from mor_market.constants import DAY, MOR
 from tests.properties.model import (
+    BUDGET_BPS,
     DIRECT,
     STIPEND,
     Addresses,
     ProtocolModel,
     Revert,
     Signature,
+    Timelock,
     Token,
     bid_id,
     bid_parts,
@@ -34,7 +36,9 @@ from tests.properties.world import (
     CONTRACTS,
     FUNDER,
     MODEL_OWNER,
+    PAUSABLE,
     PROVIDERS,
+    TIMELOCK_FLOOR,
     WALLET_OWNER,
     WHALE_STAKE,
     Outcome,
@@ -176,7 +180,7 @@ class MachineBase(RuleBasedStateMachine):
         """The model of the freshly deployed protocol, from its parameters and the token's balances."""
         mp, mr, pool, router, mor = world.marketplace, world.model_registry, world.pool, world.router, world.mor
         assert mp.totalStake() == 0 and mr.modelCount() == 0 and pool.poolBalance() == 0, "not a fresh deployment"
-        assert pool.budgetBps() == 100
+        assert pool.budgetBps() == BUDGET_BPS
         holders = [a.address for a in world.actors.values()] + [str(c.address) for c in (mp, mr, pool, router)]
         token = Token(
             balances={h: mor.balanceOf(h) for h in holders},
@@ -212,6 +216,17 @@ class MachineBase(RuleBasedStateMachine):
             books_day=pool.lastClose()[0],
         )
         model.wallets[str(world.wallet.address)] = [world.actors[WALLET_OWNER].address, True]
+        for contract, key in PAUSABLE.items():
+            model.guardians[key] = str(world.contract(contract).guardian())
+            model.pause_state[key] = tuple(world.contract(contract).pauseState())
+        timelock, side = world.timelock, world.side_registry
+        assert side.owner() == timelock.address and timelock.delayFloor() == TIMELOCK_FLOOR
+        model.timelock = Timelock(
+            proposer=model.at.governance,
+            min_delay=timelock.getMinDelay(),
+            floor=TIMELOCK_FLOOR,
+            side_min_model_stake=side.minModelStake(),
+        )
         return model
 
     def bootstrap(self) -> None:

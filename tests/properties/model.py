@@ -8,9 +8,12 @@ outcome, so a revert here is a *prediction* of the error, and success is a predi
 exact balances, ledgers and statistics that follow.
 
 The pool's budget is modelled from the promise itself, not from the contract's "close the
-books" mechanism: the budget of day `d` is `budgetBps in force at the start of d` times `the
-ledger balance at the end of day d-1`, read from the model's history of balance and
-parameter changes.
+books" mechanism: the budget of day `d` is 1% (`BUDGET_BPS`, a constant since v3) of the ledger
+balance at the end of day d-1, read from the model's history of balance changes.
+
+Governance (v3): each pausable contract has a guardian that may pause (and only pause); a
+separate `GovernanceTimelock` (delay, delay floor, 14-day expiry) is modelled by its operations'
+ready times, and owns a side ModelRegistry whose one parameter it changes.
 
 `EventReplay` at the end is the second, event-driven model: it rebuilds stakes, bids,
 sessions, owed amounts, holds and statistics from nothing but the events the contracts emit.
@@ -22,11 +25,13 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_utils import keccak
+
 from mor_market import names
 
 DAY = 86_400
 BPS = 10_000
-DEFAULT_BUDGET_BPS = 100
+BUDGET_BPS = 100  # SessionMath.BUDGET_BPS: the day's budget is 1% of yesterday's close
 MAX_ENDPOINT_LENGTH = 128
 MAX_PAGE = 500  # Marketplace.MAX_PAGE
 MAX_TAGS = 8
@@ -37,12 +42,20 @@ UINT64_MAX = 2**64 - 1
 MOR_WEI = 10**18
 WEEK = 7 * DAY
 # The hard bounds of governance parameters (PROTOCOL.md §7), as the contracts fix them.
-BUDGET_BPS_BOUNDS = (1, 100)
 PRICE_FLOOR, PRICE_CEILING = 10**9, 10**17
+MIN_PRICE_CEILING = 5 * 10**12  # Marketplace.MIN_PRICE_CEILING: the minimum price never above it
 MAX_BID_FEE = 10 * MOR_WEI
 MAX_MIN_STAKE = 100_000 * MOR_WEI
 DURATION_FLOOR, DURATION_CEILING = 60, WEEK
+MIN_DURATION_CEILING = 3_600  # SessionRouter.MIN_DURATION_CEILING: the minimum session never above it
 MAX_REFERENCE_SUPPLY = 42_000_000 * MOR_WEI
+# The promise that no in-bound parameters shut stipends (PROTOCOL.md §7) holds from this much MOR
+# circulating outside the pool.
+STIPEND_SCALE = 1_000_000 * MOR_WEI
+# GovernanceTimelock (OpenZeppelin's TimelockController and the v3 expiry)
+GRACE_PERIOD = 14 * DAY
+DONE_TIMESTAMP = 1
+UNSET, WAITING, READY, DONE = range(4)  # TimelockController.OperationState
 VERDICTS = (None, "completed", "disputed")  # ISessionRouter.Verdict, in its order
 WEIGHT_UNIT = 10**15  # a statistic's weight is floor(stake / 1e15) x seconds: milli-MOR-seconds
 MIN_RATED_SECONDS = 600  # a shorter session rates nothing
@@ -342,6 +355,12 @@ class ProtocolModel:
     pause_state: dict[str, tuple[int, int]] = field(
         default_factory=lambda: {"marketplace": (0, 0), "registry": (0, 0), "router": (0, 0)}
     )
+    # contract -> its guardian (the zero address: none), who may pause and nothing else
+    guardians: dict[str, str] = field(
+        default_factory=lambda: {"marketplace": ZERO_ADDRESS, "registry": ZERO_ADDRESS, "router": ZERO_ADDRESS}
+    )
+    # ---- the separate GovernanceTimelock and the side ModelRegistry it owns
+    timelock: Timelock | None = None
     # ---- marketplace
     providers: dict[str, Provider] = field(default_factory=dict)
     bids: dict[tuple[str, int], Bid] = field(default_factory=dict)
@@ -358,7 +377,6 @@ class ProtocolModel:
     owed: dict[str, int] = field(default_factory=dict)
     claimed: dict[str, int] = field(default_factory=dict)  # all MOR ever paid to a provider
     balance_history: list[tuple[int, int]] = field(default_factory=list)  # (timestamp, ledger balance after)
-    bps_history: list[tuple[int, int]] = field(default_factory=list)  # (timestamp, budgetBps after)
     paid_by_day: dict[int, int] = field(default_factory=dict)
     books_day: int = 0  # the day of the pool's last state-changing call (lastClose().day)
     # ---- session router
@@ -647,7 +665,7 @@ class ProtocolModel:
 
     def set_price_bounds(self, caller: str, minimum: int, maximum: int) -> None:
         self._only_governance(caller)
-        check_bounds("minPricePerSecond", minimum, PRICE_FLOOR, PRICE_CEILING)
+        check_bounds("minPricePerSecond", minimum, PRICE_FLOOR, MIN_PRICE_CEILING)
         check_bounds("maxPricePerSecond", maximum, minimum, PRICE_CEILING)
         self.min_price, self.max_price = minimum, maximum
 
@@ -667,8 +685,14 @@ class ProtocolModel:
         self.fee_balance -= amount
         self.token.transfer(self.at.marketplace, to, amount)
 
-    def pause(self, caller: str, contract: str) -> None:
+    def set_guardian(self, caller: str, contract: str, guardian: str) -> None:
         self._only_governance(caller)
+        self.guardians[contract] = guardian
+
+    def pause(self, caller: str, contract: str) -> None:
+        """Governance or the contract's guardian (`NotPauser` otherwise)."""
+        if caller not in (self.guardians[contract], self.at.governance):
+            raise Revert("NotPauser", account=caller)
         until, next_at = self.pause_state[contract]
         if self.now < until:
             raise Revert("EnforcedPause", until=until)
@@ -688,21 +712,12 @@ class ProtocolModel:
         """The pool's ledger balance at the end of day `day - 1` (after its last change)."""
         return _value_before(self.balance_history, day * DAY, 0)
 
-    def bps_in_force(self, day: int) -> int:
-        """budgetBps for day `day`: the value set before the day began (a change applies from
-        the next day)."""
-        return _value_before(self.bps_history, day * DAY, DEFAULT_BUDGET_BPS)
-
     def budget(self, day: int) -> int:
-        """The budget of day `day`: budgetBps of the previous day's closing balance (rounded down)."""
-        return self.bps_in_force(day) * self.closing_balance(day) // BPS
+        """The budget of day `day`: 1% of the previous day's closing balance (rounded down)."""
+        return self.closing_balance(day) * BUDGET_BPS // BPS
 
     def paid(self, day: int) -> int:
         return self.paid_by_day.get(day, 0)
-
-    @property
-    def budget_bps(self) -> int:
-        return self.bps_history[-1][1] if self.bps_history else DEFAULT_BUDGET_BPS
 
     def _set_pool_balance(self, balance: int) -> None:
         self.pool_balance = balance
@@ -763,12 +778,6 @@ class ProtocolModel:
         self._set_pool_balance(self.pool_balance - paid)
         self.token.transfer(self.at.pool, provider, paid)
         return paid
-
-    def set_budget_bps(self, caller: str, bps: int) -> None:
-        self._only_governance(caller)
-        check_bounds("budgetBps", bps, *BUDGET_BPS_BOUNDS)
-        self.bps_history.append((self.now, bps))
-        self.books_day = self.today
 
     def pool_today(self) -> tuple[int, int, int]:
         """What `today()` shows: (budget, paid today, ledger balance)."""
@@ -960,7 +969,7 @@ class ProtocolModel:
 
     def set_duration_bounds(self, caller: str, minimum: int, maximum: int) -> None:
         self._only_governance(caller)
-        check_bounds("minSessionDuration", minimum, DURATION_FLOOR, DURATION_CEILING)
+        check_bounds("minSessionDuration", minimum, DURATION_FLOOR, MIN_DURATION_CEILING)
         check_bounds("maxSessionDuration", maximum, minimum, DURATION_CEILING)
         self.min_duration, self.max_duration = minimum, maximum
 
@@ -968,6 +977,123 @@ class ProtocolModel:
         self._only_governance(caller)
         check_bounds("referenceSupply", supply, 0, MAX_REFERENCE_SUPPLY)
         self.pinned_supply = supply
+
+    # ------------------------------------------------------------------ 7. stipends stay reachable
+
+    def smallest_stipend_stake_today(self) -> int | None:
+        """The smallest stake that opens a stipend session of the minimum duration at the minimum
+        price today (None: no stake does, no budget or no reference supply)."""
+        supply = self.reference_supply()
+        return (
+            smallest_stipend_stake(self.budget(self.today), supply, self.min_price, self.min_duration)
+            if supply
+            else None
+        )
+
+    def worst_stipend_corners(self) -> list[tuple[int, int, int, int | None]]:
+        """The promise (PROTOCOL.md §7) at today's parameters, where it is hardest: the pool at
+        exactly ceil(C / 100) at yesterday's close, so the day's budget is floor(ceil(C / 100) *
+        100 / 10,000), and the reference supply max(pin, C). The smallest stake opening a session
+        of the minimum duration at the minimum price grows against 1% of C as C shrinks (below
+        the pin) and is flat above it, so the corners are C = STIPEND_SCALE, C = the pin (if
+        larger), and the MOR circulating now (if at scale). Returns (C, budget, supply, smallest
+        stake) for each."""
+        circulating = self.token.total_supply - self.pool_balance
+        corners = {STIPEND_SCALE, max(STIPEND_SCALE, self.pinned_supply)}
+        if circulating >= STIPEND_SCALE:
+            corners.add(circulating)
+        out = []
+        for c in sorted(corners):
+            budget = ceil_div(c, 100) * BUDGET_BPS // BPS
+            supply = max(self.pinned_supply, c)
+            out.append((c, budget, supply, smallest_stipend_stake(budget, supply, self.min_price, self.min_duration)))
+        return out
+
+
+def smallest_stipend_stake(budget: int, supply: int, price: int, minimum: int) -> int | None:
+    """The smallest stake whose stipend session at `price` lasts at least `minimum` seconds, in
+    the contract's exact integer math: `min(maxDuration, mulDiv(S, budget, supply) / price) >=
+    minimum` (maxDuration >= minimum always) holds exactly when S * budget >= minimum * price *
+    supply, since both divisions round down. None: no stake does (a zero budget)."""
+    if budget == 0:
+        return None
+    return ceil_div(minimum * price * supply, budget)
+
+
+# ---------------------------------------------------------------------------- the timelock
+
+PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
+EXECUTOR_ROLE = keccak(text="EXECUTOR_ROLE")
+
+
+def state_bitmap(*states: int) -> bytes:
+    """TimelockController._encodeStateBitmap: one bit per expected OperationState."""
+    return sum(1 << s for s in states).to_bytes(32, "big")
+
+
+@dataclass
+class TimelockCall:
+    """A call the timelock runs: the side registry's `setMinModelStake(value)` or its own
+    `updateDelay(value)`."""
+
+    target: str  # "side_registry" or "timelock"
+    value: int
+    salt: int
+
+
+@dataclass
+class Timelock:
+    """A GovernanceTimelock (OpenZeppelin's TimelockController, a delay floor, and operations
+    that expire GRACE_PERIOD after they became ready), with governance its one proposer and
+    executor, and the side ModelRegistry it owns."""
+
+    proposer: str
+    min_delay: int
+    floor: int
+    timestamps: dict[bytes, int] = field(default_factory=dict)  # id -> ready time (1: done)
+    calls: dict[bytes, TimelockCall] = field(default_factory=dict)
+    side_min_model_stake: int = 0
+
+    def expired(self, op: bytes, now: int) -> bool:
+        ready_at = self.timestamps.get(op, 0)
+        return ready_at > DONE_TIMESTAMP and now >= ready_at + GRACE_PERIOD
+
+    def state(self, op: bytes, now: int) -> int:
+        """`getOperationState`: an expired operation reads unset."""
+        ready_at = self.timestamps.get(op, 0)
+        if ready_at == 0 or self.expired(op, now):
+            return UNSET
+        if ready_at == DONE_TIMESTAMP:
+            return DONE
+        return WAITING if ready_at > now else READY
+
+    def schedule(self, caller: str, op: bytes, call: TimelockCall, delay: int, now: int) -> None:
+        if caller != self.proposer:
+            raise Revert("AccessControlUnauthorizedAccount", account=caller, neededRole=PROPOSER_ROLE)
+        if self.state(op, now) != UNSET:
+            raise Revert("TimelockUnexpectedOperationState", operationId=op, expectedStates=state_bitmap(UNSET))
+        if delay < self.min_delay:
+            raise Revert("TimelockInsufficientDelay", delay=delay, minDelay=self.min_delay)
+        self.timestamps[op] = now + delay
+        self.calls[op] = call
+
+    def execute(self, caller: str, op: bytes, call: TimelockCall, now: int) -> None:
+        """The expiry is checked first (GovernanceTimelock.execute, before the executor role of
+        TimelockController.execute); the call's own revert bubbles up."""
+        if self.expired(op, now):
+            raise Revert("TimelockOperationExpired", id=op, expiredAt=self.timestamps[op] + GRACE_PERIOD)
+        if caller != self.proposer:
+            raise Revert("AccessControlUnauthorizedAccount", account=caller, neededRole=EXECUTOR_ROLE)
+        if self.state(op, now) != READY:
+            raise Revert("TimelockUnexpectedOperationState", operationId=op, expectedStates=state_bitmap(READY))
+        if call.target == "side_registry":
+            check_bounds("minModelStake", call.value, 0, MAX_MIN_STAKE)
+            self.side_min_model_stake = call.value
+        else:
+            if call.value < self.floor:
+                raise Revert("TimelockDelayBelowFloor", delay=call.value, floor=self.floor)
+            self.min_delay = call.value
+        self.timestamps[op] = DONE_TIMESTAMP
 
 
 def _swap_and_pop(items: list[Any], item: Any) -> None:

@@ -21,20 +21,22 @@ the next midnight and every whale holds part of its stake until tomorrow), and r
 money paths: claims by anyone, by the provider itself and for every provider owed; whales staking
 most of their MOR on the dearest bids; time landing just before or just after midnight; forgotten
 sessions closed days after their end by someone else; holds withdrawn or applied at the next
-open; governance at the edges of every hard bound (and one past them); the provider's second
-wallets (the ERC-1271 wallet and bob's signer); sybil consumers; a griefer who front-runs permits,
-sends and sweeps dust and tries to close others' sessions. The run prints the mix and, for the ci
-and deep profiles, fails naming every path it missed (the MIN_* constants below): claims at least
-5% of all transactions, the day's budget used up in at least a fifth of the examples, sessions
-crossing midnight and closed days late, holds released by each of withdrawHeld, the next open and
-a later close, and every attacker acting.
+open; governance at the edges of every hard bound (and one past them) and any value inside them;
+a guardian's pauses and refused acts; timelocked changes executed in time or after they expired;
+the provider's second wallets (the ERC-1271 wallet and bob's signer); sybil consumers; a griefer
+who front-runs permits, sends and sweeps dust and tries to close others' sessions. The run prints
+the mix and, for the ci and deep profiles, fails naming every path it missed (the MIN_* constants
+below): claims at least 5% of all transactions, the day's budget used up in at least a fifth of
+the examples, sessions crossing midnight and closed days late, holds released by each of
+withdrawHeld, the next open and a later close, and every attacker acting.
 
 Layout: this file assembles the machine and runs it; its rules live by family beside it
 (rules_market: token, providers, models, bids; rules_pool: the pool and its money paths;
 rules_sessions; rules_verdicts: the consumer's late verdict and renting by the second;
-rules_governance: governance and time), its invariants in invariants.py, its plumbing and the
-baseline market in machine.py, its actors, views and strategies in world.py, and the reference
-model and the event replay in model.py.
+rules_governance: governance, the guardian and time; rules_timelock: announced changes that
+expire), its invariants in invariants.py, its plumbing and the baseline market in machine.py,
+its actors, views and strategies in world.py, and the reference model and the event replay in
+model.py.
 
 Profiles: PROPERTY_PROFILE=ci (default, >= 2,000 steps, about 5 minutes on 2 cores), deep
 (90,000 steps), or smoke (60 steps, to try a change; the mix is printed, not enforced).
@@ -58,16 +60,19 @@ from hypothesis import HealthCheck, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from mor_market.constants import MOR
+from mor_market.deploy import create_address
 from tests.properties.invariants import Invariants
 from tests.properties.machine import MachineBase
 from tests.properties.rules_governance import GovernanceRules
 from tests.properties.rules_market import MarketRules
 from tests.properties.rules_pool import PoolRules
 from tests.properties.rules_sessions import SessionRules
+from tests.properties.rules_timelock import TimelockRules
 from tests.properties.rules_verdicts import VerdictRules
 from tests.properties.world import (
     ATTACKERS,
     DAYS_LATE,
+    GOVERNANCE,
     HOLD_PATHS,
     MIN_ATTACKER_ACTIONS,
     MIN_BUDGET_EXHAUSTED_SHARE,
@@ -78,6 +83,8 @@ from tests.properties.world import (
     MIN_SUCCESSFUL_CLAIMS,
     MIX_ENFORCED_PROFILES,
     TEST_ACCOUNT_INDEX,
+    TIMELOCK_DELAY,
+    TIMELOCK_FLOOR,
     WALLET_OWNER,
     Actor,
     Rpc,
@@ -106,12 +113,13 @@ PROFILES: dict[str, settings] = {
 
 
 class ProtocolStateMachine(
-    MarketRules, PoolRules, SessionRules, VerdictRules, GovernanceRules, Invariants, MachineBase
+    MarketRules, PoolRules, SessionRules, VerdictRules, GovernanceRules, TimelockRules, Invariants, MachineBase
 ):
     """Drives the real contracts and the reference model side by side. Its rules and invariants live
     by family in tests/properties/: rules_market (catalog), rules_pool (the pool and its money
-    paths), rules_sessions, rules_verdicts, rules_governance (and time), invariants; machine holds
-    the plumbing and the baseline, world the actors, views and strategies."""
+    paths), rules_sessions, rules_verdicts, rules_governance (the guardian, and time),
+    rules_timelock (announced changes), invariants; machine holds the plumbing and the baseline,
+    world the actors, views and strategies."""
 
 
 # ---------------------------------------------------------------------------- the test
@@ -147,6 +155,22 @@ def _permit_name(mor: Any) -> str | None:
     return name if separator == expected else None
 
 
+def _separate_timelock(project: Any, protocol: Any, governance: Any) -> tuple[Any, Any]:
+    """A GovernanceTimelock (governance proposes and executes) that owns a side ModelRegistry and
+    nothing the other rules drive (rules_timelock.py says why): the registry offers its ownership
+    to the timelock's future address, whose constructor accepts it."""
+    side = project.ModelRegistry.deploy(
+        protocol.mor, protocol.marketplace, protocol.pool, governance.address, sender=governance
+    )
+    future = create_address(governance.address, governance.nonce + 1)
+    side.transferOwnership(future, sender=governance)
+    timelock = project.GovernanceTimelock.deploy(
+        TIMELOCK_DELAY, TIMELOCK_FLOOR, [governance.address], [governance.address], [side.address], sender=governance
+    )
+    assert str(timelock.address) == future and side.owner() == future
+    return timelock, side
+
+
 def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monkeypatch) -> None:
     """Every PROTOCOL.md promise holds after every step of random protocol histories."""
     monkeypatch.setattr(FoundryProvider, "_handle_execution_reverted", _revert_without_call_trace)
@@ -164,11 +188,20 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
     actors["wallet"] = Actor("wallet", str(wallet.address), actors[WALLET_OWNER].account, is_wallet=True)
     for name, amount in (("erin", 1_000_000 * MOR), ("wallet", 10_000 * MOR)):
         give_mor(actors[name].address, amount)
+    timelock, side_registry = _separate_timelock(project, protocol, actors[GOVERNANCE].account)
     register_events(protocol.marketplace, protocol.model_registry, protocol.pool, protocol.router)
     register_errors(
         *(
             getattr(project, name).contract_type
-            for name in ("Marketplace", "ModelRegistry", "ComputePool", "SessionRouter", "TestMOR", "ProviderWallet")
+            for name in (
+                "Marketplace",
+                "ModelRegistry",
+                "ComputePool",
+                "SessionRouter",
+                "TestMOR",
+                "ProviderWallet",
+                "GovernanceTimelock",
+            )
         )
     )
     world = World(
@@ -178,6 +211,8 @@ def test_protocol_state_machine(protocol, mor, give_mor, project, accounts, monk
         pool=protocol.pool,
         router=protocol.router,
         wallet=wallet,
+        timelock=timelock,
+        side_registry=side_registry,
         actors=actors,
         rpc=Rpc(chain.provider.http_uri),
         start_block=chain.blocks.head.number,
@@ -236,6 +271,8 @@ def _mix_report(world: World) -> list[str]:
         "attacker actions: " + ", ".join(f"{actor} {world.attackers[actor]}" for actor in ATTACKERS),
         "v3 attacks (reported, not enforced): "
         + ", ".join(f"{actor} {world.attackers[actor]}" for actor in ("renter", "model reset")),
+        "guardian and timelock (reported, not enforced): "
+        + ", ".join(f"{k} {n}" for k, n in sorted(world.governance_kinds.items())),
     ]
 
 

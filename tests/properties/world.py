@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from mor_market.constants import DAY, MOR
 from tests.properties.model import (
+    MIN_DURATION_CEILING,
+    MIN_PRICE_CEILING,
     Signature,
     Stats,
 )
@@ -80,11 +82,14 @@ PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
         [
             (10**10, 10**16),
             (10**9, 10**17),
-            (10**13, 10**14),
             (10**12, 10**15),
-            (10**17, 10**17),
+            (MIN_PRICE_CEILING, 10**17),
+            (MIN_PRICE_CEILING, MIN_PRICE_CEILING),
+            (10**9, 10**9),
             (10**9 - 1, 10**10),
-            (10**13, 10**12),
+            (MIN_PRICE_CEILING + 1, 10**17),
+            (10**13, 10**14),
+            (10**12, 10**11),
             (10**9, 10**17 + 1),
             (1, 2**64 - 1),
         ],
@@ -92,7 +97,6 @@ PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
     "bidFee": ("marketplace", "setBidFee", [(0,), (0,), (1,), (MOR,), (5 * MOR,), (10 * MOR,), (10 * MOR + 1,)]),
     "whitelist": ("marketplace", "disableWhitelist", [()]),
     "minModelStake": ("model_registry", "setMinModelStake", [(0,), (MOR,), (50 * MOR,), (100_000 * MOR + 1,)]),
-    "budgetBps": ("pool", "setBudgetBps", [(0,), (1,), (50,), (100,), (100,), (101,), (10_000,)]),
     "durationBounds": (
         "router",
         "setDurationBounds",
@@ -101,8 +105,11 @@ PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
             (60, 7 * DAY),
             (600, 7_200),
             (60, 3 * DAY),
-            (7 * DAY, 7 * DAY),
+            (MIN_DURATION_CEILING, 7 * DAY),
+            (MIN_DURATION_CEILING, MIN_DURATION_CEILING),
             (59, 3_600),
+            (MIN_DURATION_CEILING + 1, 7_200),
+            (7 * DAY, 7 * DAY),
             (100, 50),
             (60, 7 * DAY + 1),
         ],
@@ -113,26 +120,35 @@ PARAMETER_CHANGES: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
         [(0,), (0,), (1,), (1_000_000 * MOR,), (42_000_000 * MOR,), (42_000_000 * MOR + 1,)],
     ),
 }
-# Every parameter's hard bounds (contract, setter, lowest, highest), for values drawn anywhere inside.
-IN_BOUNDS: dict[str, tuple[str, str, int, int]] = {
-    "budgetBps": ("pool", "setBudgetBps", 1, 100),
-    "priceBounds": ("marketplace", "setPriceBounds", 10**9, 10**17),
-    "bidFee": ("marketplace", "setBidFee", 0, 10 * MOR),
-    "minProviderStake": ("marketplace", "setMinProviderStake", 0, 100_000 * MOR),
-    "minModelStake": ("model_registry", "setMinModelStake", 0, 100_000 * MOR),
-    "durationBounds": ("router", "setDurationBounds", 60, 7 * DAY),
-    "referenceSupply": ("router", "setReferenceSupply", 0, 42_000_000 * MOR),
+# Every parameter's hard bounds (contract, setter, lowest, highest first value, highest), for
+# values drawn anywhere inside: a pair of bounds takes its minimum in [lowest, highest first
+# value] (the ceilings that keep stipends reachable) and its maximum in [minimum, highest].
+IN_BOUNDS: dict[str, tuple[str, str, int, int, int]] = {
+    "priceBounds": ("marketplace", "setPriceBounds", 10**9, MIN_PRICE_CEILING, 10**17),
+    "bidFee": ("marketplace", "setBidFee", 0, 10 * MOR, 10 * MOR),
+    "minProviderStake": ("marketplace", "setMinProviderStake", 0, 100_000 * MOR, 100_000 * MOR),
+    "minModelStake": ("model_registry", "setMinModelStake", 0, 100_000 * MOR, 100_000 * MOR),
+    "durationBounds": ("router", "setDurationBounds", 60, MIN_DURATION_CEILING, 7 * DAY),
+    "referenceSupply": ("router", "setReferenceSupply", 0, 42_000_000 * MOR, 42_000_000 * MOR),
 }
+PAIRS = ("setPriceBounds", "setDurationBounds")  # setters of a (minimum, maximum) pair
 _MODEL_SETTERS = {
     "setMinProviderStake": "set_min_provider_stake",
     "setPriceBounds": "set_price_bounds",
     "setBidFee": "set_bid_fee",
     "disableWhitelist": "disable_whitelist",
     "setMinModelStake": "set_min_model_stake",
-    "setBudgetBps": "set_budget_bps",
     "setDurationBounds": "set_duration_bounds",
     "setReferenceSupply": "set_reference_supply",
 }
+# The pausable contracts, by the model's names for them.
+PAUSABLE = {"marketplace": "marketplace", "model_registry": "registry", "router": "router"}
+# Accounts governance may name guardian (the keeper, a consumer, the griefer) or none ("zero").
+GUARDIAN_CANDIDATES = (KEEPER, "carol", GRIEFER, "zero")
+
+# The separate GovernanceTimelock (see rules_timelock.py): its delay and delay floor at creation.
+TIMELOCK_DELAY = 3_600
+TIMELOCK_FLOOR = 600
 
 
 @dataclass
@@ -225,6 +241,8 @@ class World:
     pool: Any
     router: Any
     wallet: Any
+    timelock: Any  # the separate GovernanceTimelock (rules_timelock.py)
+    side_registry: Any  # the ModelRegistry that timelock owns
     actors: dict[str, Actor]
     rpc: Rpc
     start_block: int
@@ -248,6 +266,7 @@ class World:
     holds_released: Counter = field(default_factory=Counter)
     attackers: Counter = field(default_factory=Counter)
     permit_name: str | None = None  # the token's EIP-712 name, if it takes EIP-2612 permits
+    governance_kinds: Counter = field(default_factory=Counter)  # guardian and timelock outcomes
 
     def address(self, name: str) -> str:
         return self.actors[name].address
@@ -326,8 +345,29 @@ prices = st.one_of(
 )
 
 
+# A value inside a parameter's bounds: either edge, or any value between them.
+bound_picks = st.one_of(st.sampled_from(["lowest", "highest"]), st.integers(min_value=0))
+
+
 def choose(items: list[Any], i: int) -> Any:
     return items[i % len(items)]
+
+
+def pick_between(lowest: int, highest: int, pick: str | int) -> int:
+    """`lowest`, `highest`, or the value `pick` lands on in between (every value can be drawn)."""
+    if pick == "lowest":
+        return lowest
+    if pick == "highest":
+        return highest
+    return lowest + int(pick) % (highest - lowest + 1)
+
+
+ZERO32 = b"\0" * 32
+
+
+def operation_id(target: str, data: bytes, salt: bytes) -> bytes:
+    """TimelockController.hashOperation(target, 0, data, no predecessor, salt)."""
+    return keccak(encode(["address", "uint256", "bytes", "bytes32", "bytes32"], [target, 0, data, ZERO32, salt]))
 
 
 @dataclass
