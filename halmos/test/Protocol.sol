@@ -54,7 +54,7 @@ abstract contract Protocol is Cheats {
         IERC20 token = IERC20(address(mor));
         registry = new ModelRegistry(token, IMarketplace(atMarket), IComputePool(atPool), GOV);
         market = new Marketplace(token, registry, IComputePool(atPool), GOV);
-        pool = new ComputePool(token, atRouter, GOV);
+        pool = new ComputePool(token, atRouter);
         router = new SessionRouter(token, market, IComputePool(atPool), GOV);
         assertTrue(address(registry) == atRegistry && address(market) == atMarket);
         assertTrue(address(pool) == atPool && address(router) == atRouter);

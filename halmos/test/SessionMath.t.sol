@@ -10,7 +10,7 @@ import {Arith} from "./Arith.sol";
 /// @dev Ranges are the contracts' own: prices are uint64 (Marketplace caps maxPrice at 2^64-1 and
 /// the session stores uint64), stakes uint96 (SafeCast in openSession), timestamps uint40
 /// (SafeCast), durations at most maxSessionDuration <= 2^32-1 and at least 1 (minDuration >= 1),
-/// budgetBps in 1..10000 (a superset of the 1..100 ComputePool.setBudgetBps allows), balances uint96.
+/// the budget the constant 1% (SessionMath.BUDGET_BPS = 100, v3: no longer a parameter), balances uint96.
 /// The library code is the contracts' code (SessionRouter calls exactly these functions; its
 /// `_stakeBack` is `returned = stake - held` after `heldPart`, and `pay = price * seconds`).
 /// Products and quotients are related only through the lemmas and the DIV/MULMOD axioms of
@@ -123,30 +123,28 @@ contract SessionMathTest is Arith {
         assertTrue((held == 0) == (today == 0));
     }
 
-    /// @notice The budget never exceeds the closing balance (so a claim can never underflow the
-    /// ledger) and is exactly floor(balance x bps / 10000).
-    function check_budgetBound(uint96 closingBalance_, uint16 bps_) public view {
-        (uint256 closingBalance, uint256 bps) = (closingBalance_, bps_);
-        vm.assume(bps >= 1 && bps <= 10_000);
-        (uint256 budget, uint256 p, uint256 q) = _budgetQuotient(closingBalance, bps);
+    /// @notice The budget is exactly floor(closing balance x 100 / 10000), the constant 1% of
+    /// PROTOCOL.md §4, and never exceeds the closing balance (so a claim can never underflow the
+    /// ledger).
+    function check_budgetBound(uint96 closingBalance_) public view {
+        uint256 closingBalance = closingBalance_;
+        (uint256 budget, uint256 p, uint256 q) = _budgetQuotient(closingBalance);
         assertLe(budget * 10_000, p);
         assertTrue(p < (budget + 1) * 10_000);
-        // q*10000 <= balance*bps <= balance*10000, then cancel 10000.
-        _mono(closingBalance, bps, 10_000);
+        // q*10000 <= balance*100 <= balance*10000, then cancel 10000.
+        _mono(closingBalance, 100, 10_000);
         _comm(closingBalance, 10_000);
         _cancel(10_000, q, closingBalance);
         assertLe(budget, closingBalance);
     }
 
-    /// @notice Promise 2 at the v2 bounds: with `budgetBps` anywhere in 1..100 (the hard bound of
-    /// ComputePool.setBudgetBps), a day's budget is never more than 1% of the previous day's
-    /// closing balance: budget x 10000 <= closing x 100, in exact integers.
-    function check_budgetBound_onePercent(uint96 closingBalance_, uint8 bps_) public view {
-        (uint256 closingBalance, uint256 bps) = (closingBalance_, bps_);
-        vm.assume(bps >= 1 && bps <= 100);
-        (uint256 budget,,) = _budgetQuotient(closingBalance, bps);
-        // q*10000 <= balance*bps <= balance*100.
-        _mono(closingBalance, bps, 100);
+    /// @notice Promise 2: a day's budget is never more than 1% of the previous day's closing
+    /// balance: budget x 10000 <= closing x 100, in exact integers.
+    function check_budgetBound_onePercent(uint96 closingBalance_) public view {
+        uint256 closingBalance = closingBalance_;
+        (uint256 budget, uint256 p,) = _budgetQuotient(closingBalance);
+        // q*10000 <= balance*100 (DIV axiom), the products without wrap (< 2^103).
+        assertLe(budget * 10_000, p);
         assertLe(budget * 10_000, closingBalance * 100);
     }
 
@@ -210,19 +208,15 @@ contract SessionMathTest is Arith {
         }
     }
 
-    /// @dev The day's budget with the terms both budget proofs reason about: p = balance x bps
-    /// (no wrap: < 2^112) and q = p / 10000 (DIV axiom), and the fact budget == q.
-    function _budgetQuotient(uint256 closingBalance, uint256 bps)
-        internal
-        view
-        returns (uint256 budget, uint256 p, uint256 q)
-    {
-        budget = SessionMath.budget(closingBalance, bps);
+    /// @dev The day's budget with the terms both budget proofs reason about: p = balance x 100
+    /// (no wrap: < 2^103) and q = p / 10000 (DIV axiom), and the fact budget == q.
+    function _budgetQuotient(uint256 closingBalance) internal view returns (uint256 budget, uint256 p, uint256 q) {
+        budget = SessionMath.budget(closingBalance);
         unchecked {
-            p = closingBalance * bps;
+            p = closingBalance * 100;
         }
-        _comm(closingBalance, bps);
-        _bound(closingBalance, bps, 2 ** 96, 2 ** 16);
+        _comm(closingBalance, 100);
+        _bound(closingBalance, 100, 2 ** 96, 2 ** 16);
         q = _div(p, 10_000);
         assertEq(budget, q);
     }

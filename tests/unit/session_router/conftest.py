@@ -26,15 +26,15 @@ from tests.conftest import PRICE
 STIPEND, DIRECT = 0, 1
 HOUR = 3_600
 MIN_DURATION, MAX_DURATION = 60, DAY  # the router's defaults
-BUDGET_BPS = 100  # the pool's default
+BUDGET_BPS = 100  # the pool's constant budget: 1% a day (PROTOCOL.md §4)
 
 
 # ------------------------------------------------------------------ the rules, in Python
 
 
-def budget_of(closing_balance: int, bps: int = BUDGET_BPS) -> int:
-    """A day's budget: bps of the previous day's closing balance, rounded down."""
-    return closing_balance * bps // BPS
+def budget_of(closing_balance: int) -> int:
+    """A day's budget: 1% of the previous day's closing balance, rounded down."""
+    return closing_balance * BUDGET_BPS // BPS
 
 
 def stipend_duration(stake: int, budget: int, supply: int, price: int = PRICE, maximum: int = MAX_DURATION) -> int:
