@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import click
 from ape import project
-from ape.cli import ConnectedProviderCommand
 
-from mor_market.cli import account_option, mor, one_line_errors, resolve_account
+from mor_market.cli import (
+    MarketCommand,
+    account_option,
+    guardian_from_config,
+    mor,
+    one_line_errors,
+    resolve_account,
+)
 from mor_market.deployment import deploy_network
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Deploy, verify and record the protocol")
+@click.command(cls=MarketCommand, short_help="Deploy, verify and record the protocol")
 @account_option()
 @click.option("--force", is_flag=True, help="Replace an existing deployments/<network>.json (or start over).")
 def cli(account_alias: str | None, force: bool) -> None:
-    """Deploy the five contracts, wire them, set the configured parameters, put the governance
-    timelock in front of them, verify every wiring, parameter, owner and role, and write
+    """Check the MOR token with a probe (a fee-on-transfer token is refused before anything else
+    is deployed), deploy the five contracts, wire them, set the configured parameters and
+    guardian, put the governance timelock in front of the three governed ones (the pool has no
+    owner), verify every wiring, parameter, owner, guardian and role, and write
     deployments/<network>.json (every contract's address, ABI, transaction, block, constructor
     arguments, the compiler settings) and the standard-JSON input of each contract for explorer
     verification in deployments/<network>.verification/. The record is written after every
@@ -29,9 +37,13 @@ def cli(account_alias: str | None, force: bool) -> None:
         click.echo(f"  {name:<18} {entry['address']}")
     click.echo(f"  config hash        {record['config_hash']}")
     click.echo(
-        f"  min provider stake {mor(record['config']['min_provider_stake'])}, budget 1% of the pool a day"
+        f"  min provider stake {mor(record['config']['min_provider_stake'])}; "
+        "the pool's budget is 1% of the previous day's close (a constant)"
     )
+    guardian = guardian_from_config(record["config"])
+    click.echo(f"  guardian           {'none' if int(guardian, 16) == 0 else guardian} (may only pause)")
     click.echo(
-        f"every contract is owned by the timelock {record['contracts']['GovernanceTimelock']['address']} (delay {record['timelock_delay']} s); "
-        f"governance {record['governance']} schedules changes with `ape run governance schedule`"
+        f"ModelRegistry, Marketplace and SessionRouter are owned by the timelock "
+        f"{record['contracts']['GovernanceTimelock']['address']} (delay {record['timelock_delay']} s; the pool "
+        f"has no owner); governance {record['governance']} schedules changes with `ape run governance`"
     )

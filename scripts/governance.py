@@ -111,7 +111,10 @@ def schedule(account_alias: str | None, contract: str, function: str, args: tupl
     with one_line_errors("schedule"):
         op = gov.schedule(timelock, proposer, target, function, *values)
     ready = chain.blocks.head.timestamp + op.delay
-    click.echo(f"scheduled {op.id.hex()}: {op.describe(protocol, timelock)}, ready at {_when(ready)}")
+    click.echo(
+        f"scheduled {op.id.hex()}: {op.describe(protocol, timelock)}, ready at {_when(ready)}, "
+        f"expires at {_when(ready + gov.GRACE_PERIOD)}"
+    )
 
 
 @cli.command(short_help="Execute a ready operation")
@@ -202,7 +205,8 @@ def _change(account_alias: str | None, contract_name: str, method: str, *args: A
     if operation is not None and operation.delay:
         ready = chain.blocks.head.timestamp + operation.delay
         click.echo(
-            f"scheduled {operation.id.hex()}: {described}, ready at {format_time(ready)}; "
+            f"scheduled {operation.id.hex()}: {described}, ready at {format_time(ready)}, "
+            f"expires at {format_time(ready + gov.GRACE_PERIOD)}; "
             f"then `ape run governance execute {operation.id.hex()[:12]}`"
         )
     else:

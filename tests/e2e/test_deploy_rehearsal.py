@@ -89,8 +89,9 @@ def test_deploy_script__a_recorded_deployment__is_not_overwritten_without_force(
     ],
 )
 def test_deploy_script__a_token_with_a_fee_on_a_transfer_the_protocol_uses__is_refused_before_any_protocol_contract(
-    deploy_cli, records, project, owner, token_name: str, why: str, monkeypatch: pytest.MonkeyPatch
+    deploy_cli, project, accounts, records, token_name: str, why: str, monkeypatch: pytest.MonkeyPatch
 ):
+    owner = accounts[0]  # the deployer of `ape run deploy` on a local network
     token = getattr(project, token_name).deploy(sender=owner)
     token.mint(owner, MOR, sender=owner)
     config = {**load_config("arbitrum-sepolia-fork"), "mor": token.address}
@@ -107,7 +108,7 @@ def test_deploy_script__a_token_with_a_fee_on_a_transfer_the_protocol_uses__is_r
     )
     print(result.stderr.strip().splitlines()[-1])
     assert result.stderr.strip().splitlines()[-1] == (
-        f"Error: refusing to deploy: the token moves amounts inexactly ({misbehaves}): "
+        f"error: refusing to deploy: the token moves amounts inexactly ({misbehaves}): "
         "fee-on-transfer tokens are not supported"
     )
     assert "Traceback" not in result.stderr + result.stdout

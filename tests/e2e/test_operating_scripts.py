@@ -366,6 +366,7 @@ def test_governance_cli__show__prints_each_operation_state_and_when_it_expires(d
     op_id = scheduled.split()[1].rstrip(":")
     ready_at = int(timelock.getTimestamp(bytes.fromhex(op_id)))
     expires = ready_at + gov.GRACE_PERIOD
+    assert f", ready at {format_time(ready_at)}, expires at {format_time(expires)}; then " in scheduled
 
     def line() -> str:
         shown = _ok(_run("governance", "show")).splitlines()
