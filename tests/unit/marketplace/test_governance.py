@@ -87,11 +87,12 @@ def test_set_price_bounds__equal_bounds__are_accepted(marketplace, owner):
 @pytest.mark.parametrize(
     ("minimum", "maximum", "name", "value", "low", "high"),
     [
-        (0, 10**12, "minPricePerSecond", 0, 10**9, 10**17),
-        (10**13, 10**13 - 1, "maxPricePerSecond", 10**13 - 1, 10**13, 10**17),
+        (0, 10**12, "minPricePerSecond", 0, 10**9, 5 * 10**12),
+        (5 * 10**12 + 1, 10**16, "minPricePerSecond", 5 * 10**12 + 1, 10**9, 5 * 10**12),
+        (10**12, 10**12 - 1, "maxPricePerSecond", 10**12 - 1, 10**12, 10**17),
         (10**9, 2**64, "maxPricePerSecond", 2**64, 10**9, 10**17),
     ],
-    ids=["zero-minimum", "minimum-above-maximum", "maximum-above-ceiling"],
+    ids=["zero-minimum", "minimum-above-its-ceiling", "minimum-above-maximum", "maximum-above-ceiling"],
 )
 def test_set_price_bounds__outside_the_hard_bounds__reverts_parameter_out_of_bounds_and_changes_nothing(
     marketplace, owner, minimum, maximum, name, value, low, high
@@ -123,7 +124,7 @@ GOVERNANCE_CALLS = {
     "setPriceBounds": lambda mp, who: mp.setPriceBounds(10**9, 10**10, sender=who),
     "setBidFee": lambda mp, who: mp.setBidFee(1, sender=who),
     "withdrawFees": lambda mp, who: mp.withdrawFees(who, 1, sender=who),
-    "pause": lambda mp, who: mp.pause(sender=who),
+    "setGuardian": lambda mp, who: mp.setGuardian(who, sender=who),
     "unpause": lambda mp, who: mp.unpause(sender=who),
     "transferOwnership": lambda mp, who: mp.transferOwnership(who, sender=who),
 }
@@ -144,12 +145,23 @@ def test_governance_function__by_a_stranger__reverts_ownable_unauthorized_accoun
     assert marketplace.pendingOwner() == ZERO
 
 
+def test_pause__by_a_stranger__reverts_not_pauser_and_changes_nothing(marketplace, owner, stranger, market_state):
+    before = market_state(stranger)
+
+    with ape.reverts(marketplace.NotPauser, account=stranger.address):
+        marketplace.pause(sender=stranger)
+
+    assert market_state(stranger) == before
+    assert not marketplace.paused()
+
+
 def test_governance_functions__list__covers_every_only_owner_function_of_the_abi(marketplace):
     provider_functions = {"register", "addStake", "setSigner", "deregister", "postBid", "deleteBid", "multicall"}
     anyone = {"sweepSurplus"}  # u/governance/test_surplus_sweep.py
     two_step = {"acceptOwnership"}  # only the pending owner; tested above
+    pause = {"pause"}  # governance or its guardian (NotPauser): tested above, u/governance/test_guardian.py
     # Only the model registry: u/model_registry/test_owner_exit.py, test_name_keeps_its_id.py.
     registry_only = {"closeModel", "reopenModel"}
     mutable = {method.name for method in marketplace.contract_type.mutable_methods}
 
-    assert mutable - provider_functions - anyone - two_step - registry_only == set(GOVERNANCE_CALLS)
+    assert mutable - provider_functions - anyone - two_step - pause - registry_only == set(GOVERNANCE_CALLS)

@@ -27,6 +27,7 @@ def test_router_abi__state_changing_functions__are_sessions_holds_and_parameters
         "withdrawHeld",
         "setDurationBounds",
         "setReferenceSupply",
+        "setGuardian",
         "pause",
         "unpause",
         "sweepSurplus",
@@ -46,7 +47,8 @@ def test_governance__every_owner_call_with_stakes_locked__moves_no_mor_and_stake
     for tx in (
         router.setDurationBounds(60, 120, sender=owner),
         router.setReferenceSupply(42_000_000 * MOR, sender=owner),
-        router.pause(sender=owner),
+        router.setGuardian(stranger, sender=owner),
+        router.pause(sender=stranger),  # the guardian's pause
         router.transferOwnership(stranger, sender=owner),
         router.acceptOwnership(sender=stranger),
     ):

@@ -151,21 +151,32 @@ def test_set_reference_supply__above_mor_max_supply__reverts_parameter_out_of_bo
     assert router.referenceSupply() == before
 
 
-@pytest.mark.parametrize("call", ["setReferenceSupply", "setDurationBounds", "pause"])
+@pytest.mark.parametrize("call", ["setReferenceSupply", "setDurationBounds", "setGuardian", "unpause"])
 def test_governance__called_by_stranger__reverts_ownable_unauthorized_account(call, router, stranger):
-    args = {"setReferenceSupply": (1,), "setDurationBounds": (1, 2), "pause": ()}[call]
+    args = {"setReferenceSupply": (1,), "setDurationBounds": (1, 2), "setGuardian": (stranger,), "unpause": ()}[call]
+    reference_supply = router.referenceSupply()
 
     with ape.reverts(router.OwnableUnauthorizedAccount, account=stranger.address):
         getattr(router, call)(*args, sender=stranger)
 
     assert tuple(router.durationBounds()) == (MIN_DURATION, DAY)
+    assert (router.referenceSupply(), int(router.guardian(), 16), router.paused()) == (reference_supply, 0, False)
+
+
+def test_pause__by_a_stranger__reverts_not_pauser_and_changes_nothing(router, stranger):
+    with ape.reverts(router.NotPauser, account=stranger.address):
+        router.pause(sender=stranger)
+
+    assert tuple(router.pauseState()) == (0, 0)
     assert not router.paused()
 
 
 def test_set_duration_bounds__raised_minimum__applies_to_the_next_open(
-    router, owner, mor, consumer, provider, bid, stake, day_start, budget, supply, sign_approval
+    router, owner, mor, consumer, provider, bid, day_start, budget, supply, sign_approval
 ):
+    stake = 300 * MOR  # a stipend of under an hour, the highest minimum allowed
     duration = stipend_duration(stake, budget, supply())
+    assert duration + 1 <= router.MIN_DURATION_CEILING()
     tx = router.setDurationBounds(duration + 1, DAY, sender=owner)
     changed = tx.decode_logs(router.ParameterChanged)
     assert [(c.name, c.value) for c in changed] == [
@@ -184,7 +195,8 @@ def test_set_duration_bounds__raised_minimum__applies_to_the_next_open(
 @pytest.mark.parametrize(
     ("bounds", "error"),
     [
-        ((0, 100), ("minSessionDuration", 0, 60, 7 * DAY)),
+        ((0, 100), ("minSessionDuration", 0, 60, HOUR)),
+        ((HOUR + 1, DAY), ("minSessionDuration", HOUR + 1, 60, HOUR)),
         ((200, 100), ("maxSessionDuration", 100, 200, 7 * DAY)),
         ((60, 2**32), ("maxSessionDuration", 2**32, 60, 7 * DAY)),
     ],
