@@ -13,7 +13,8 @@ anvil's `debug_traceTransaction` / `debug_traceCall`). This module then:
 2. names each traced code by comparing it with the compiled runtime code, immutables and the
    trailing metadata hash masked (constructors: the creation code's source map);
 3. maps every executed program counter to its source range, and counts, per project file
-   (`contracts/*.sol`, `contracts/libraries/*.sol`; mocks and interfaces are not the product):
+   (`contracts/*.sol`, `contracts/libraries/*.sol`, `contracts/governance/*.sol`,
+   `contracts/deploy/*.sol`; mocks and interfaces are not the product):
    - statements: every AST statement that has code in the optimised build (a statement the
      optimiser compiled away has no instruction to execute and is not counted); an `if` / loop
      counts its condition. Covered when an instruction mapped inside it ran.
@@ -48,7 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 ADAPTER = ROOT / "tools/solc-adapter.js"
 OUT = ROOT / "coverage"
-PRODUCT = re.compile(r"^contracts/(libraries/)?[A-Za-z0-9_]+\.sol$")
+PRODUCT = re.compile(r"^contracts/(libraries/|governance/|deploy/)?[A-Za-z0-9_]+\.sol$")
 STATEMENTS = {
     "ExpressionStatement",
     "VariableDeclarationStatement",
