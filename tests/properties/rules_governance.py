@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import precondition, rule
 
 from mor_market.constants import DAY, MOR
 from tests.properties.model import (
@@ -66,6 +66,7 @@ class GovernanceRules:
         contract, method, lowest, first_highest, highest = IN_BOUNDS[parameter]
         first = pick_between(lowest, first_highest, low)
         args = (first, pick_between(first, highest, high)) if method in PAIRS else (first,)
+        self.w.attackers["governance at bounds"] += 1
         action = getattr(self.model, _MODEL_SETTERS[method])
         self.act(GOVERNANCE, self.w.contract(contract), method, args, lambda: action(self.addr(GOVERNANCE), *args))
 
@@ -188,9 +189,11 @@ class GovernanceRules:
 
     # ================================================================== rules: the guardian (§7, v3)
 
+    @precondition(lambda self: self.extras_allowed())
     @rule(contract=st.sampled_from(sorted(PAUSABLE)), who=st.sampled_from(GUARDIAN_CANDIDATES))
     def governance_sets_or_revokes_a_guardian(self, contract: str, who: str) -> None:
         """Governance names a guardian of one pausable contract, or revokes it (the zero address)."""
+        self.extra_actions += 1
         guardian = ZERO_ADDRESS if who == "zero" else self.addr(who)
         self.w.governance_kinds["guardian " + ("revoked" if who == "zero" else "set")] += 1
         self.act(
@@ -201,6 +204,7 @@ class GovernanceRules:
             lambda: self.model.set_guardian(self.addr(GOVERNANCE), PAUSABLE[contract], guardian),
         )
 
+    @precondition(lambda self: self.extras_allowed())
     @rule(
         contract=st.sampled_from(sorted(PAUSABLE)),
         who=st.sampled_from(["the guardian", "the guardian", "the guardian", "another guardian", KEEPER, GRIEFER]),
@@ -210,6 +214,7 @@ class GovernanceRules:
         """The guardian (named first if the contract has none) pauses at once, exactly when
         governance could (not paused, not cooling down: `EnforcedPause`, `PauseCoolingDown`);
         anyone else, the guardian of another contract included, is refused with `NotPauser`."""
+        self.extra_actions += 1
         key = PAUSABLE[contract]
         guardians = self.model.guardians
         if who == "the guardian":
@@ -227,6 +232,7 @@ class GovernanceRules:
             "guardian paused" if outcome.error is None else f"guardian pause refused: {outcome.error[0]}"
         ] += 1
 
+    @precondition(lambda self: self.extras_allowed())
     @rule(
         contract=st.sampled_from(sorted(PAUSABLE)),
         pick=index,
@@ -250,6 +256,7 @@ class GovernanceRules:
         guardian of its own choosing, an ownership transfer, a parameter change (even within the
         bounds) or a fee withdrawal is refused with OwnableUnauthorizedAccount, and changes nothing
         (the invariants compare every parameter, pause and guardian with the model)."""
+        self.extra_actions += 1
         key = PAUSABLE[contract]
         if self.model.guardians[key] == ZERO_ADDRESS:
             self.governance_sets_or_revokes_a_guardian(contract, choose(GUARDIAN_CANDIDATES[:-1], pick))

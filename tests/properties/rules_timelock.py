@@ -19,7 +19,7 @@ refused as expired (`TimelockOperationExpired(id, expiredAt)`, and nothing chang
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import precondition, rule
 
 from mor_market.constants import MOR
 from tests.properties.model import GRACE_PERIOD, READY, WAITING, TimelockCall
@@ -64,6 +64,7 @@ class TimelockRules:
         salt = call.salt.to_bytes(32, "big")
         return str(target), bytes(data), salt, operation_id(str(target), bytes(data), salt)
 
+    @precondition(lambda self: self.extras_allowed())
     @rule(
         change=st.sampled_from(TIMELOCK_CHANGES),
         salt=st.integers(min_value=0, max_value=1),
@@ -78,6 +79,7 @@ class TimelockRules:
         `again`: one announced before) is refused while it waits, is ready or is done, and can be
         announced again once expired; a delay under the timelock's is refused, and so is anyone
         but the proposer."""
+        self.extra_actions += 1
         timelock = self.model.timelock
         if again and timelock.calls:
             call = timelock.calls[choose(sorted(timelock.calls), change[1] + salt)]
@@ -95,6 +97,7 @@ class TimelockRules:
             "timelock scheduled" if outcome.error is None else f"timelock schedule refused: {outcome.error[0]}"
         ] += 1
 
+    @precondition(lambda self: self.extras_allowed())
     @rule(
         pick=index,
         which=st.sampled_from(["the latest pending", "the latest pending", "any"]),
@@ -109,6 +112,7 @@ class TimelockRules:
         refused with TimelockOperationExpired(id, ready + 14 days), for anyone, and nothing
         changes. A done one is refused as not ready. Mostly the latest announcement still pending
         is executed (one that keeps failing, a delay under the floor, would hog an index)."""
+        self.extra_actions += 1
         timelock = self.model.timelock
         if not timelock.calls:
             self.governance_schedules_a_timelocked_change(
@@ -121,6 +125,7 @@ class TimelockRules:
             op = choose(sorted(timelock.calls), pick)
         self._execute_at(op, when, executor)
 
+    @precondition(lambda self: self.extras_allowed())
     @rule(change=st.sampled_from(TIMELOCK_CHANGES), when=st.sampled_from(WHEN[1:]))
     def governance_announces_a_change_and_executes_it_in_time_or_too_late(
         self, change: tuple[str, int], when: str
@@ -130,6 +135,7 @@ class TimelockRules:
         its ready time (refused as not ready), to it or to the last second of its 14 days (it
         applies), or to its expiry or past it (TimelockOperationExpired(id, ready + 14 days), and
         nothing changes), and executes it."""
+        self.extra_actions += 1
         timelock = self.model.timelock
         call = TimelockCall(change[0], change[1], 2 + len(timelock.calls))  # a salt never used before
         op = self._timelock_call(call)[3]

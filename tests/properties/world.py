@@ -29,6 +29,7 @@ from tests.properties.model import (
 # What a ci or deep run must explore where MOR leaves (checked after the run; smoke is too short).
 MIX_ENFORCED_PROFILES = ("ci", "deep")
 MIN_CLAIM_SHARE = 0.05  # ComputePool claim transactions / all transactions
+EXTRAS_PER_TRANSACTIONS = 20  # the guardian and side-timelock rules run at most once per 20 transactions
 MIN_SUCCESSFUL_CLAIMS = 50  # claims that paid something
 MIN_BUDGET_EXHAUSTED_SHARE = 0.20  # examples where a claim found the day's budget used up
 MIN_MIDNIGHT_CROSSINGS = 20  # sessions still running at a midnight (counted when they close)
