@@ -100,8 +100,12 @@ SUBSETS: dict[str, list[str]] = {
     "contracts/governance/ExpiringPause.sol": ["tests/unit/governance"],
     "contracts/governance/Governed.sol": ["tests/unit/governance"],
     "contracts/governance/SurplusSweep.sol": ["tests/unit/governance"],
-    "contracts/GovernanceTimelock.sol": ["tests/unit/governance"],
-    "contracts/deploy/TokenProbe.sol": ["tests/unit/governance"],
+    # the timelock's and the probe's own tests (the rest of tests/unit/governance never deploys them)
+    "contracts/GovernanceTimelock.sol": [
+        "tests/unit/governance/test_timelock_floor.py",
+        "tests/unit/governance/test_timelock_expiry.py",
+    ],
+    "contracts/deploy/TokenProbe.sol": ["tests/unit/governance/test_token_probe.py"],
 }
 PYTEST_FLAGS = ["-x", "-q", "--tb=no", "-p", "no:cacheprovider", "-rfE"]
 

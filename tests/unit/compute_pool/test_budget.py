@@ -176,3 +176,20 @@ def test_claims__of_two_providers_on_one_day__never_exceed_the_days_budget(
     with ape.reverts(pool.NothingToClaim, owed=2 * share - budget, budgetLeft=0):
         pool.claim(provider2, sender=provider2)
     assert observe_pool() == before
+
+
+def test_books__as_constructed__are_the_deployment_days_so_a_funding_that_day_closes_nothing(pool, fund_at):
+    """The constructor opens the books on its own day: a first funding later that day is no new
+    day's first transaction (no DayClosed), and its MOR counts from the next day's budget."""
+    day, closing = pool.lastClose()
+    now = chain.pending_timestamp
+    assert 0 < day <= now // DAY
+    assert closing == 0
+    if day < now // DAY:
+        pytest.skip("the fixtures moved past the deployment day")
+
+    tx = fund_at(FUNDING, now)
+
+    assert tx.decode_logs(pool.DayClosed) == []
+    assert tuple(pool.lastClose()) == (day, 0)
+    assert tuple(pool.today()) == (0, 0, FUNDING)

@@ -113,3 +113,15 @@ def test_unpause__by_a_stranger__reverts_ownable_unauthorized_account_and_the_pa
 
     assert pausable.paused()
     assert tuple(pausable.pauseState()) == before
+
+
+def test_unpause__in_the_very_second_the_pause_expires__reverts_expected_pause_and_changes_nothing(pausable, owner):
+    start = chain.pending_timestamp + 100
+    _pause_at(pausable, owner, start)
+    before = tuple(pausable.pauseState())
+    chain.pending_timestamp = start + WEEK  # the pause's own end: it is already over
+
+    with ape.reverts(pausable.ExpectedPause):
+        pausable.unpause(sender=owner)
+
+    assert tuple(pausable.pauseState()) == before
