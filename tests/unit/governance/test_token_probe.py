@@ -92,3 +92,32 @@ def test_probe__of_a_token_that_returns_false__reverts_safe_erc20_failed_operati
         probe.probe(token, AMOUNT, sender=owner)
 
     assert (token.balanceOf(owner), token.balanceOf(probe)) == (AMOUNT, 0)
+
+
+PAYOUT = b"payout".ljust(32, b"\0")
+
+
+def test_probe__of_a_token_that_burns_1_percent_of_a_payout__reverts_token_misbehaves_on_payout(probe, project, owner):
+    token = project.PayoutFeeToken.deploy(sender=owner)
+    token.mint(owner, AMOUNT, sender=owner)
+    token.approve(probe, AMOUNT, sender=owner)
+    before = (token.balanceOf(owner), token.balanceOf(probe), token.totalSupply())
+
+    with ape.reverts(
+        probe.TokenMisbehaves, pattern=PAYOUT, amount=AMOUNT, debited=AMOUNT, credited=AMOUNT - AMOUNT // 100
+    ):
+        probe.probe(token, AMOUNT, sender=owner)
+
+    assert (token.balanceOf(owner), token.balanceOf(probe), token.totalSupply()) == before
+
+
+def test_probe__holding_stray_tokens_of_its_own__still_measures_each_move_exactly(probe, mor, owner):
+    stray = 777 * MOR
+    mor.transfer(probe, stray, sender=owner)  # anyone may send the probe tokens
+    balance = mor.balanceOf(owner)
+    mor.approve(probe, AMOUNT, sender=owner)
+
+    tx = probe.probe(mor, AMOUNT, sender=owner)
+
+    assert [log.amount for log in tx.decode_logs(probe.TokenProbed)] == [AMOUNT]
+    assert (mor.balanceOf(owner), mor.balanceOf(probe)) == (balance, stray)
