@@ -16,10 +16,11 @@ import pytest
 from ape import chain
 
 from mor_market import governance as gov
-from mor_market.cli import load_config, load_protocol
+from mor_market.cli import load_protocol
 from mor_market.deploy import ZERO_ADDRESS, Protocol, deploy
 from mor_market.deployment import deploy_network
 from mor_market.record import addresses
+from tests.utils.deployments import deploy_as_on_a_public_network
 
 HOUR, DAY = 3_600, 86_400
 GRACE = gov.GRACE_PERIOD
@@ -35,12 +36,7 @@ def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def public_deployment(project, owner, stranger, records, monkeypatch: pytest.MonkeyPatch) -> Protocol:
     """`ape run deploy` as on a public network: a one-day delay with a one-day floor, and
     `stranger` (a multisig, say) as governance, so the deployer keeps nothing."""
-    monkeypatch.setattr("mor_market.deployment.is_local_network", lambda: False)
-    monkeypatch.setattr("mor_market.deployment.is_local_node", lambda: False)
-    config = {**load_config("arbitrum-sepolia-fork"), "timelock_delay": DAY, "governance": stranger.address}
-    monkeypatch.setattr("mor_market.deployment.load_config", lambda _key: config)
-    deploy_network(project, owner, force=True)
-    return load_protocol()
+    return deploy_as_on_a_public_network(project, owner, stranger.address, monkeypatch)
 
 
 def _ready_at(timelock: Any, op: gov.Operation) -> int:

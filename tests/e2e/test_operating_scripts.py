@@ -18,12 +18,13 @@ from click.testing import CliRunner
 
 from mor_market import governance as gov
 from mor_market import operations as ops
-from mor_market.cli import describe_error, load_config, load_protocol, one_line_errors
+from mor_market.cli import describe_error, load_protocol, one_line_errors
 from mor_market.constants import MOR
 from mor_market.deploy import ZERO_ADDRESS
 from mor_market.ranking import BALANCED, MIN_RATED_SECONDS, VERDICT_WINDOW
 from mor_market.readable import stats_view
 from mor_market.units import format_time
+from tests.utils.deployments import deploy_as_on_a_public_network
 
 SCRIPTS = Path(__file__).parents[2] / "scripts"
 DAY = 86_400
@@ -292,14 +293,7 @@ def deployed_with_a_day(project, owner, stranger, tmp_path: Path, monkeypatch: p
     """`ape run deploy` as on a public network: a day's delay (and floor), `stranger` (TEST::6)
     governs."""
     monkeypatch.setattr("mor_market.cli.RECORDS", tmp_path)
-    monkeypatch.setattr("mor_market.deployment.is_local_network", lambda: False)
-    monkeypatch.setattr("mor_market.deployment.is_local_node", lambda: False)
-    config = {**load_config("arbitrum-sepolia-fork"), "timelock_delay": DAY, "governance": stranger.address}
-    monkeypatch.setattr("mor_market.deployment.load_config", lambda _key: config)
-    from mor_market.deployment import deploy_network
-
-    deploy_network(project, owner, force=True)
-    return load_protocol()
+    return deploy_as_on_a_public_network(project, owner, stranger.address, monkeypatch)
 
 
 def test_governance_cli__guardian_set_show_revoke__the_guardian_pauses_at_once_and_cannot_unpause(deployed, keeper):

@@ -22,12 +22,17 @@ GRACE = 14 * DAY  # GovernanceTimelock.GRACE_PERIOD, written again
 UNSET, WAITING, READY, DONE = 0, 1, 2, 3
 
 
-@pytest.fixture
-def governance() -> Any:
-    """The timelock's proposer and executor: a fresh account with gas, holding no other role."""
+def fresh_account() -> Any:
+    """A new account with gas and nothing else: no MOR, no role anywhere."""
     account = accounts.test_accounts.generate_test_account()
     account.balance = 10**20
     return account
+
+
+@pytest.fixture
+def governance() -> Any:
+    """The timelock's proposer and executor: a fresh account with gas, holding no other role."""
+    return fresh_account()
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from typing import Any
 
 import ape
 import pytest
-from ape import accounts, chain
+from ape import chain
 
 from mor_market.constants import DAY, MOR
 from mor_market.deploy import ZERO_ADDRESS
 from tests.conftest import PRICE
+from tests.unit.governance.conftest import fresh_account
 from tests.unit.session_router.conftest import HOUR
 from tests.unit.session_router.conftest import close_at as close_at  # fixtures of a running session
 from tests.unit.session_router.conftest import day_start as day_start
@@ -37,9 +38,7 @@ def pausable(request, protocol):
 @pytest.fixture
 def guardian() -> Any:
     """A fresh account with gas and nothing else: no MOR, no role anywhere yet."""
-    account = accounts.test_accounts.generate_test_account()
-    account.balance = 10**20
-    return account
+    return fresh_account()
 
 
 @pytest.fixture
